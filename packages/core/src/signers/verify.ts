@@ -1,0 +1,53 @@
+/**
+ * Signature verification over a DER SubjectPublicKeyInfo, with Node's own
+ * `node:crypto`. The issuance pipeline verifies every signature it produced
+ * before releasing a certificate; CSR handling verifies the request's
+ * self-signature (RFC 2986 §3).
+ */
+import { constants, createPublicKey, verify as nodeVerify, type KeyObject, type VerifyKeyObjectInput } from 'node:crypto';
+import type { SignatureAlgorithm } from '../signer.js';
+import { pssSaltLength, signatureFamily, signatureHash, type HashName } from './algorithms.js';
+
+const KEY_TYPES: Readonly<Record<ReturnType<typeof signatureFamily>, readonly string[]>> = {
+  ecdsa: ['ec'],
+  'rsa-pkcs1': ['rsa'],
+  'rsa-pss': ['rsa', 'rsa-pss'],
+  ed25519: ['ed25519'],
+};
+
+function importSpki(spki: Uint8Array): KeyObject | undefined {
+  try {
+    return createPublicKey({ key: Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength), format: 'der', type: 'spki' });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Verifies `signature` over `data` under `algorithm` with the public key
+ * `spki`. ECDSA signatures are DER `Ecdsa-Sig-Value` (RFC 5758 §3.2);
+ * RSASSA-PSS uses MGF1 with the same hash and a salt of the hash length.
+ * Resolves `false` for a wrong signature, a malformed signature or key, and a
+ * key whose type does not fit the algorithm; never rejects.
+ */
+export function verifySignature(
+  spki: Uint8Array,
+  algorithm: SignatureAlgorithm,
+  data: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
+  const key = importSpki(spki);
+  const family = signatureFamily(algorithm);
+  if (key === undefined || !KEY_TYPES[family].includes(key.asymmetricKeyType ?? '')) return Promise.resolve(false);
+  const hash = signatureHash(algorithm);
+  let input: KeyObject | VerifyKeyObjectInput = key;
+  if (family === 'ecdsa') input = { key, dsaEncoding: 'der' };
+  else if (family === 'rsa-pss') {
+    input = { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: pssSaltLength(hash as HashName) };
+  }
+  try {
+    return Promise.resolve(nodeVerify(hash, data, input, signature));
+  } catch {
+    return Promise.resolve(false);
+  }
+}
