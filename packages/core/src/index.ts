@@ -13,3 +13,4 @@ export * from './identifier.js';
 export * from './signer.js';
 export * from './domain/index.js';
 export * from './store/index.js';
+export * from './signers/index.js';
