@@ -1,0 +1,28 @@
+/**
+ * Public suffix detection from the ICANN section of the Public Suffix List
+ * (https://publicsuffix.org), as shipped by the `tldts` package. The private
+ * section (`github.io` and the like) is ignored, and so are top-level
+ * domains the list does not know: an internal CA's `corp` or `internal` is
+ * not a public suffix.
+ * @module
+ */
+import { parse } from 'tldts';
+
+const ICANN_ONLY = {
+  allowPrivateDomains: false,
+  extractHostname: false,
+  validateHostname: false,
+  detectIp: false,
+  mixedInputs: false,
+} as const;
+
+/**
+ * True when `name` (a lowercase A-label DNS name, without wildcard) is
+ * itself a public suffix in the ICANN section of the Public Suffix List,
+ * such as `com`, `co.uk` or `xn--p1ai`; `example.com` is not.
+ */
+export function isPublicSuffix(name: string): boolean {
+  if (name === '') return false;
+  const result = parse(name, ICANN_ONLY);
+  return result.isIcann === true && result.publicSuffix === name;
+}
