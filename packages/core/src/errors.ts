@@ -114,6 +114,12 @@ export interface CertwrightErrorOptions {
   cause?: unknown;
   /** The "instance" URL for `userActionRequired` (RFC 8555 §7.3.3). */
   instance?: string;
+  /**
+   * Extra members for the problem document, such as `algorithms` on
+   * `badSignatureAlgorithm` (RFC 8555 §6.2). They never replace `type`,
+   * `detail`, `status`, `instance` or `subproblems`.
+   */
+  extra?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -129,6 +135,7 @@ export class CertwrightError extends Error {
   readonly retryAfterSeconds: number | undefined;
   readonly headers: Readonly<Record<string, string>>;
   readonly instance: string | undefined;
+  readonly extra: Readonly<Record<string, unknown>>;
 
   constructor(code: ErrorCode, detail?: string, options: CertwrightErrorOptions = {}) {
     const text = detail ?? PROBLEM_TABLE[code].detail;
@@ -140,6 +147,7 @@ export class CertwrightError extends Error {
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.headers = options.headers ?? {};
     this.instance = options.instance;
+    this.extra = options.extra ?? {};
   }
 }
 
@@ -160,7 +168,11 @@ export interface ProblemDocument {
   status: number;
   instance?: string;
   subproblems?: { type: string; detail: string; identifier: Identifier }[];
+  /** The JWS algorithms the server accepts, on `badSignatureAlgorithm` (RFC 8555 §6.2). */
+  algorithms?: string[];
 }
+
+const RESERVED_PROBLEM_MEMBERS = new Set(['type', 'detail', 'status', 'instance', 'subproblems']);
 
 /** A problem ready to send: its status, headers and document. */
 export interface Problem {
@@ -178,6 +190,9 @@ export function toProblem(err: unknown): Problem {
   const e = err instanceof CertwrightError ? err : new CertwrightError('serverInternal');
   const mapping = PROBLEM_TABLE[e.code];
   const document: ProblemDocument = { type: ACME_ERROR_NS + mapping.type, detail: e.detail, status: mapping.status };
+  for (const [member, value] of Object.entries(e.extra)) {
+    if (!RESERVED_PROBLEM_MEMBERS.has(member)) (document as unknown as Record<string, unknown>)[member] = value;
+  }
   if (e.instance !== undefined) document.instance = e.instance;
   if (e.subproblems.length > 0) {
     document.subproblems = e.subproblems.map((s) => ({
