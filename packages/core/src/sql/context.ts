@@ -1,0 +1,38 @@
+import type { Kysely, Transaction } from 'kysely';
+import { CertwrightError } from '../errors.js';
+import type { SqlDialectName } from './dialect.js';
+import type { Schema } from './schema.js';
+
+/** A query handle: the database or a transaction on it. */
+export type Queryable = Kysely<Schema> | Transaction<Schema>;
+
+/**
+ * What the role stores share: the database, its dialect, and whether the
+ * store was closed (after which every call throws `serverInternal`).
+ */
+export class SqlContext {
+  readonly db: Kysely<Schema>;
+  readonly dialect: SqlDialectName;
+  #closed = false;
+
+  constructor(db: Kysely<Schema>, dialect: SqlDialectName) {
+    this.db = db;
+    this.dialect = dialect;
+  }
+
+  /** The database, or `serverInternal` if the store was closed. */
+  open(): Kysely<Schema> {
+    if (this.#closed) throw new CertwrightError('serverInternal', 'The SQL store is closed');
+    return this.db;
+  }
+
+  /** Marks the store closed. */
+  markClosed(): void {
+    this.#closed = true;
+  }
+
+  /** Runs `work` in one transaction: all of its writes commit, or none (the error propagates). */
+  async transaction<T>(work: (trx: Transaction<Schema>) => Promise<T>): Promise<T> {
+    return this.open().transaction().execute(work);
+  }
+}

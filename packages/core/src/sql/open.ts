@@ -1,0 +1,154 @@
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, SqliteDriver, CompiledQuery, sql } from 'kysely';
+import type { DatabaseConnection, Driver, SqliteDialectConfig } from 'kysely';
+import type { SqlDialectName } from './dialect.js';
+import { SQL_DIALECTS } from './dialect.js';
+import type { Schema } from './schema.js';
+import { SqlStore } from './sql-store.js';
+
+/** Options to open a store on a database URL; the store owns (and closes) its connections. */
+export interface SqlUrlOptions {
+  /**
+   * Where the database is:
+   * - `postgres://user@host:5432/db` (or `postgresql://`): PostgreSQL through a `pg` pool;
+   * - `mysql://user@host:3306/db` or `mariadb://…`: MariaDB/MySQL through a `mysql2` pool;
+   * - `sqlite:<path>`, a plain file path, or `:memory:`: SQLite through `better-sqlite3`.
+   */
+  url: string;
+  /**
+   * SQLite `synchronous` pragma: `FULL` (default) syncs the WAL on every
+   * commit, so a committed write survives power loss; `NORMAL` is faster but
+   * may lose the last commits on power loss (never corrupts).
+   */
+  sqliteSynchronous?: 'FULL' | 'NORMAL';
+  /** How long a SQLite writer waits for a lock held by another process, in ms (default 5000). */
+  sqliteBusyTimeoutMs?: number;
+  /** Connections in the PostgreSQL or MySQL pool (default 10). */
+  poolSize?: number;
+}
+
+/** Options to use a Kysely instance the host application owns (and closes). */
+export interface SqlKyselyOptions {
+  db: Kysely<Schema>;
+  dialect: SqlDialectName;
+}
+
+/** Options for {@link openSqlStore}. */
+export type OpenSqlStoreOptions = SqlUrlOptions | SqlKyselyOptions;
+
+const DEFAULT_POOL_SIZE = 10;
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+/** Where a URL points: the dialect and what its driver needs. */
+export type ParsedSqlUrl =
+  | { dialect: 'sqlite'; path: string }
+  | { dialect: 'postgres'; url: string }
+  | { dialect: 'mysql'; url: string };
+
+/**
+ * Parses a database URL for {@link openSqlStore}; `mariadb://` becomes
+ * `mysql://` (same protocol). Throws `RangeError` for an unknown scheme.
+ */
+export function parseSqlUrl(url: string): ParsedSqlUrl {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === 'postgres' || scheme === 'postgresql') return { dialect: 'postgres', url };
+  if (scheme === 'mysql') return { dialect: 'mysql', url };
+  if (scheme === 'mariadb') return { dialect: 'mysql', url: `mysql:${url.slice('mariadb:'.length)}` };
+  if (scheme === 'sqlite') {
+    const rest = url.slice('sqlite:'.length);
+    const path = rest.startsWith('//') ? rest.slice(2) : rest;
+    if (path === '') throw new RangeError('openSqlStore: "sqlite:" needs a file path or :memory:');
+    return { dialect: 'sqlite', path };
+  }
+  if (url.includes('://')) throw new RangeError(`openSqlStore: unsupported database URL scheme "${scheme ?? url}"`);
+  if (url === '') throw new RangeError('openSqlStore: empty database URL');
+  return { dialect: 'sqlite', path: url };
+}
+
+/**
+ * Opens the SQL store. With `{ url }` it loads the one driver the URL needs
+ * (`better-sqlite3`, `pg` or `mysql2`, optional peer dependencies), opens a
+ * small pool and checks that the database answers; with `{ db, dialect }` it
+ * uses the host's Kysely instance as is. It does not migrate: call
+ * `store.migrate()` or run `scripts/migrate.mjs` first.
+ *
+ * SQLite files are opened in WAL mode with `synchronous=FULL` (unless
+ * `sqliteSynchronous: 'NORMAL'`), a busy timeout and foreign keys on, and
+ * transactions start with `BEGIN IMMEDIATE` so that two processes sharing a
+ * file queue for the write lock instead of failing on upgrade.
+ */
+export async function openSqlStore(options: OpenSqlStoreOptions): Promise<SqlStore> {
+  if ('db' in options) {
+    if (!SQL_DIALECTS.includes(options.dialect)) throw new RangeError(`openSqlStore: unknown dialect "${String(options.dialect)}"`);
+    return new SqlStore(options.db, options.dialect, false);
+  }
+  const parsed = parseSqlUrl(options.url);
+  const db = await openKysely(parsed, options);
+  try {
+    await sql`select 1`.execute(db);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return new SqlStore(db, parsed.dialect, true);
+}
+
+async function openKysely(parsed: ParsedSqlUrl, options: SqlUrlOptions): Promise<Kysely<Schema>> {
+  switch (parsed.dialect) {
+    case 'sqlite':
+      return new Kysely<Schema>({ dialect: await sqliteDialect(parsed.path, options) });
+    case 'postgres': {
+      const pg = await loadDriver('pg', () => import('pg'));
+      const pool = new pg.default.Pool({ connectionString: parsed.url, max: options.poolSize ?? DEFAULT_POOL_SIZE });
+      return new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+    }
+    case 'mysql': {
+      const mysql = await loadDriver('mysql2', () => import('mysql2'));
+      const pool = mysql.createPool({ uri: parsed.url, connectionLimit: options.poolSize ?? DEFAULT_POOL_SIZE });
+      return new Kysely<Schema>({ dialect: new MysqlDialect({ pool }) });
+    }
+  }
+}
+
+async function sqliteDialect(path: string, options: SqlUrlOptions): Promise<SqliteDialect> {
+  const { default: Database } = await loadDriver('better-sqlite3', () => import('better-sqlite3'));
+  const database = new Database(path);
+  try {
+    if (path !== ':memory:') database.pragma('journal_mode = WAL');
+    database.pragma(`synchronous = ${options.sqliteSynchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
+    database.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.sqliteBusyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))}`);
+    database.pragma('foreign_keys = ON');
+  } catch (err) {
+    database.close();
+    throw err;
+  }
+  return new ImmediateSqliteDialect({ database });
+}
+
+/** SQLite with `BEGIN IMMEDIATE` transactions: the write lock is taken up front, so lock waits go through busy_timeout. */
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+/** Loads an optional peer dependency, naming the package to install when it is missing. */
+async function loadDriver<T>(name: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (err) {
+    throw new Error(`The SQL store needs the "${name}" package for this database URL; install it (npm install ${name})`, { cause: err });
+  }
+}
