@@ -34,7 +34,6 @@ const MAX_INPUT_LENGTH = 1024;
 export type DnsNameResult = { ok: true; value: string } | { ok: false; reason: string };
 
 const LDH_LABEL = /^[a-z0-9-]+$/;
-const ASCII_ONLY = /^[\x00-\x7f]*$/;
 /** The full stop and the dots UTS #46 maps to it (RFC 3490 §3.1). */
 const TRAILING_DOT = /[.\u3002\uff0e\uff61]$/;
 /** A last label that URL parsers read as a number, making the name an IPv4 address (WHATWG URL "ends in a number"). */
@@ -45,7 +44,8 @@ function quoteLabel(label: string): string {
 }
 
 function hasNonAscii(text: string): boolean {
-  return !ASCII_ONLY.test(text);
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return true;
+  return false;
 }
 
 /**

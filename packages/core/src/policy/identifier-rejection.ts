@@ -4,8 +4,8 @@
  * offending value and names the rule it broke.
  * @module
  */
-import { CertwrightError, combineSubproblems } from '../errors.js';
-import type { ErrorCode, Subproblem } from '../errors.js';
+import { combineSubproblems } from '../errors.js';
+import type { CertwrightError, ErrorCode, Subproblem } from '../errors.js';
 import type { Identifier, IdentifierType } from '../identifier.js';
 
 /**

@@ -4,7 +4,7 @@
  * @module
  */
 export * from './identifier-policy.js';
-export * from './identifier-rejection.js';
+export type { RequestedIdentifier } from './identifier-rejection.js';
 export * from './dns-name.js';
 export * from './ip-address.js';
 export * from './cidr.js';
