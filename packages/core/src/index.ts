@@ -14,3 +14,4 @@ export * from './signer.js';
 export * from './domain/index.js';
 export * from './store/index.js';
 export * from './signers/index.js';
+export * from './policy/index.js';
