@@ -1,0 +1,131 @@
+import { createPublicKey } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { parsePublicKeyInfo, spkiSha256Hex } from '../../src/keys/spki.js';
+import { ecSpki, ed25519Spki, jwkThumbprint, jwkToSpki, rsaSpki } from '../../src/keys/jwk.js';
+import type { PublicJwk } from '../../src/domain/entities.js';
+import { CURVES, isOnCurve, type NamedCurve } from '../../src/keys/curves.js';
+import { keyFixture, spkiOf } from './fixtures.js';
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { concatBytes, encodeTlv, readChildren, readSingle, TAG } from '../../src/keys/der.js';
+
+describe('parsePublicKeyInfo', () => {
+  it('decodes RSA keys', () => {
+    const info = parsePublicKeyInfo(spkiOf('rsa2048-pkcs1.pem'));
+    expect(info.kind).toBe('rsa');
+    if (info.kind !== 'rsa') return;
+    expect(info.bits).toBe(2048);
+    expect(info.exponent).toBe(65537n);
+    const jwk = createPublicKey(keyFixture('rsa2048-pkcs1.pem')).export({ format: 'jwk' });
+    expect(info.modulus.toString(16)).toBe(Buffer.from(jwk.n!, 'base64url').toString('hex').replace(/^0+/, ''));
+  });
+
+  it.each([
+    ['p256-sec1.pem', 'P-256'],
+    ['p384-pkcs8.pem', 'P-384'],
+    ['p521-pkcs8.pem', 'P-521'],
+  ] as const)('decodes %s as an uncompressed %s point', (file, curve) => {
+    const info = parsePublicKeyInfo(spkiOf(file));
+    expect(info).toMatchObject({ kind: 'ec', curve });
+    const jwk = createPublicKey(keyFixture(file)).export({ format: 'jwk' });
+    if (info.kind !== 'ec') return;
+    expect(info.x).toBe(BigInt('0x' + Buffer.from(jwk.x!, 'base64url').toString('hex')));
+    expect(info.y).toBe(BigInt('0x' + Buffer.from(jwk.y!, 'base64url').toString('hex')));
+  });
+
+  it('decodes Ed25519 and names other algorithms by OID', () => {
+    expect(parsePublicKeyInfo(spkiOf('ed25519-pkcs8.pem'))).toMatchObject({ kind: 'ed25519' });
+    expect(parsePublicKeyInfo(spkiOf('ed448-pkcs8.pem'))).toEqual({ kind: 'other', algorithm: '1.3.101.113' });
+  });
+
+  it('names an unknown curve by its OID', () => {
+    const k1 = generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey.export({ format: 'der', type: 'spki' });
+    expect(parsePublicKeyInfo(new Uint8Array(k1))).toMatchObject({ kind: 'ec', curve: '1.3.132.0.10' });
+  });
+
+  it('rejects trailing bytes, compressed points, the point at infinity and bad RSA parameters', () => {
+    const p256 = spkiOf('p256-sec1.pem');
+    expect(() => parsePublicKeyInfo(Uint8Array.from([...p256, 0]))).toThrow(/trailing/);
+    const compressed = createPublicKey(keyFixture('p256-sec1.pem')).export({ format: 'der', type: 'spki' });
+    const c = new Uint8Array(compressed);
+    // Replace the uncompressed point by a compressed-form prefix.
+    c[c.length - 65] = 0x02;
+    expect(() => parsePublicKeyInfo(c)).toThrow(/uncompressed/);
+    const algorithm = readChildren(readSingle(p256))[0]!.raw;
+    const infinity = encodeTlv(TAG.SEQUENCE, concatBytes(algorithm, encodeTlv(TAG.BIT_STRING, Uint8Array.of(0, 0))));
+    expect(() => parsePublicKeyInfo(infinity)).toThrow(/point at infinity/);
+    const rsa = spkiOf('rsa2048-pkcs1.pem');
+    const badParams = rsa.slice();
+    // The NULL (05 00) after the rsaEncryption OID becomes BOOLEAN-tagged.
+    const nullAt = Buffer.from(badParams).indexOf(Buffer.from('0500', 'hex'));
+    badParams[nullAt] = 0x01;
+    expect(() => parsePublicKeyInfo(badParams)).toThrow(/must be NULL/);
+  });
+});
+
+describe('curves', () => {
+  it.each(['P-256', 'P-384', 'P-521'] as NamedCurve[])('every generated %s key is on the curve; a changed y is not', (curve) => {
+    for (let i = 0; i < 5; i++) {
+      const jwk = generateKeyPairSync('ec', { namedCurve: curve }).publicKey.export({ format: 'jwk' });
+      const x = BigInt('0x' + Buffer.from(jwk.x!, 'base64url').toString('hex'));
+      const y = BigInt('0x' + Buffer.from(jwk.y!, 'base64url').toString('hex'));
+      expect(isOnCurve(curve, x, y)).toBe(true);
+      expect(isOnCurve(curve, x, y ^ 1n)).toBe(false);
+      expect(isOnCurve(curve, x, y + CURVES[curve].p)).toBe(false);
+    }
+  });
+});
+
+describe('spkiSha256Hex', () => {
+  it('is the lowercase hex SHA-256 of the DER', () => {
+    const spki = spkiOf('p256-sec1.pem');
+    expect(spkiSha256Hex(spki)).toBe(createHash('sha256').update(spki).digest('hex'));
+    expect(spkiSha256Hex(spki)).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('JWK conversion', () => {
+  it.each(['rsa2048-pkcs1.pem', 'p256-sec1.pem', 'p384-pkcs8.pem', 'p521-pkcs8.pem', 'ed25519-pkcs8.pem'])(
+    'builds the same SPKI as OpenSSL for %s',
+    (file) => {
+      const jwk = createPublicKey(keyFixture(file)).export({ format: 'jwk' }) as PublicJwk;
+      expect(Buffer.from(jwkToSpki(jwk)).toString('hex')).toBe(Buffer.from(spkiOf(file)).toString('hex'));
+    },
+  );
+
+  it('rejects unsupported and malformed JWKs', () => {
+    expect(() => jwkToSpki({ kty: 'oct', k: 'AAAA' })).toThrow(/unsupported JWK key type oct/);
+    expect(() => jwkToSpki({ kty: 'EC', crv: 'secp256k1', x: 'AA', y: 'AA' })).toThrow(/unsupported JWK curve secp256k1/);
+    expect(() => jwkToSpki({ kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA' })).toThrow(/must be 32 bytes/);
+    expect(() => jwkToSpki({ kty: 'RSA', n: 'AQAB=', e: 'AQAB' })).toThrow(/"n" is not base64url/);
+    expect(() => jwkToSpki({ kty: 'RSA', n: 'AAEB', e: 'AQAB' })).toThrow(/leading zero/);
+    expect(() => jwkToSpki({ kty: 'OKP', crv: 'X25519', x: 'AAAA' })).toThrow(/OKP curve X25519/);
+  });
+
+  it('encodes integers with a sign octet where needed', () => {
+    const spki = rsaSpki(0x80n, 3n);
+    expect(parsePublicKeyInfo(spki)).toMatchObject({ kind: 'rsa', modulus: 0x80n, exponent: 3n, bits: 8 });
+    expect(parsePublicKeyInfo(ecSpki('P-256', 1n, 2n))).toMatchObject({ kind: 'ec', curve: 'P-256', x: 1n, y: 2n });
+    expect(() => ed25519Spki(new Uint8Array(31))).toThrow(RangeError);
+  });
+});
+
+describe('jwkThumbprint', () => {
+  it('matches the RFC 7638 §3.1 example', () => {
+    const jwk: PublicJwk = {
+      kty: 'RSA',
+      n: '0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw',
+      e: 'AQAB',
+      alg: 'RS256',
+      kid: '2011-04-29',
+    };
+    expect(jwkThumbprint(jwk)).toBe('NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs');
+  });
+
+  it('uses only the required members and refuses missing ones', () => {
+    const jwk = createPublicKey(keyFixture('p256-sec1.pem')).export({ format: 'jwk' }) as PublicJwk;
+    expect(jwkThumbprint({ ...jwk, kid: 'x', use: 'sig' })).toBe(jwkThumbprint(jwk));
+    const { y: _y, ...noY } = jwk;
+    expect(() => jwkThumbprint(noY as PublicJwk)).toThrow(/"y" is missing/);
+    expect(() => jwkThumbprint({ kty: 'oct' })).toThrow(/unsupported/);
+  });
+});
