@@ -15,3 +15,4 @@ export * from './domain/index.js';
 export * from './store/index.js';
 export * from './signers/index.js';
 export * from './policy/index.js';
+export * from './keys/index.js';
