@@ -99,6 +99,10 @@ async function openKysely(parsed: ParsedSqlUrl, options: SqlUrlOptions): Promise
     case 'postgres': {
       const pg = await loadDriver('pg', () => import('pg'));
       const pool = new pg.default.Pool({ connectionString: parsed.url, max: options.poolSize ?? DEFAULT_POOL_SIZE });
+      // An idle connection that dies (server restart, administrator termination) is an
+      // 'error' event on the pool; the pool drops that connection and the next query opens
+      // a new one. Without a listener Node would turn the event into a process crash.
+      pool.on('error', () => undefined);
       return new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
     }
     case 'mysql': {
