@@ -16,3 +16,5 @@ export * from './store/index.js';
 export * from './signers/index.js';
 export * from './policy/index.js';
 export * from './keys/index.js';
+export * from './x509/index.js';
+export * from './issuance/index.js';

@@ -49,7 +49,7 @@ export const ACCESS_METHOD_OIDS = {
 } as const;
 
 /** Public key algorithms and named curves (RFC 5480, RFC 3279, RFC 8410). */
-export const KEY_ALGORITHM_OIDS = {
+export const SPKI_ALGORITHM_OIDS = {
   ecPublicKey: '1.2.840.10045.2.1',
   rsaEncryption: '1.2.840.113549.1.1.1',
   ed25519: '1.3.101.112',

@@ -5,7 +5,7 @@
  */
 import { hash } from 'node:crypto';
 import { children, readTlv, readBitString, readIntegerBytes, readOid, readSingle } from './der-reader.js';
-import { KEY_ALGORITHM_OIDS } from './oids.js';
+import { SPKI_ALGORITHM_OIDS } from './oids.js';
 
 /** Key types certwright issues for and signs with. */
 export type CertKeyType = 'P-256' | 'P-384' | 'RSA-2048' | 'RSA-3072' | 'RSA-4096' | 'Ed25519';
@@ -33,9 +33,9 @@ export function spkiFamily(spki: Uint8Array): SpkiInfo['family'] {
   const algId = readTlv(spki, outer.valueStart, outer.end);
   const oidTlv = readTlv(spki, algId.valueStart, algId.end);
   const algorithmOid = readOid(oidTlv);
-  if (algorithmOid === KEY_ALGORITHM_OIDS.ecPublicKey) return 'ec';
-  if (algorithmOid === KEY_ALGORITHM_OIDS.rsaEncryption) return 'rsa';
-  if (algorithmOid === KEY_ALGORITHM_OIDS.ed25519) return 'ed25519';
+  if (algorithmOid === SPKI_ALGORITHM_OIDS.ecPublicKey) return 'ec';
+  if (algorithmOid === SPKI_ALGORITHM_OIDS.rsaEncryption) return 'rsa';
+  if (algorithmOid === SPKI_ALGORITHM_OIDS.ed25519) return 'ed25519';
   return 'other';
 }
 
@@ -49,15 +49,15 @@ export function parseSpki(spki: Uint8Array): SpkiInfo {
   const bits = readBitString(keyBits);
   if (bits.unusedBits !== 0) throw new RangeError('subjectPublicKey must have no unused bits');
   const subjectPublicKey = bits.bytes;
-  if (algorithmOid === KEY_ALGORITHM_OIDS.ecPublicKey) {
+  if (algorithmOid === SPKI_ALGORITHM_OIDS.ecPublicKey) {
     const curve = params !== undefined && params.tag === 0x06 ? readOid(params) : '';
-    const keyType = curve === KEY_ALGORITHM_OIDS.p256 ? 'P-256' : curve === KEY_ALGORITHM_OIDS.p384 ? 'P-384' : undefined;
+    const keyType = curve === SPKI_ALGORITHM_OIDS.p256 ? 'P-256' : curve === SPKI_ALGORITHM_OIDS.p384 ? 'P-384' : undefined;
     return { keyType, family: 'ec', algorithmOid, subjectPublicKey };
   }
-  if (algorithmOid === KEY_ALGORITHM_OIDS.ed25519) {
+  if (algorithmOid === SPKI_ALGORITHM_OIDS.ed25519) {
     return { keyType: subjectPublicKey.length === 32 ? 'Ed25519' : undefined, family: 'ed25519', algorithmOid, subjectPublicKey };
   }
-  if (algorithmOid === KEY_ALGORITHM_OIDS.rsaEncryption) {
+  if (algorithmOid === SPKI_ALGORITHM_OIDS.rsaEncryption) {
     const [modulus] = children(readSingle(subjectPublicKey));
     if (modulus === undefined) throw new RangeError('RSAPublicKey without a modulus');
     const m = readIntegerBytes(modulus);
