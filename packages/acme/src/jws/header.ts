@@ -6,12 +6,15 @@ import type { JsonObject } from './json-part.js';
 
 /** A verified ACME JWS protected header (RFC 8555 §6.2). Unknown members are kept as sent. */
 export interface JwsProtectedHeader {
+  /** The signature algorithm, one of the allow-list. */
   readonly alg: JwsAlgorithm;
-  /** Present for newAccount and revokeCert by certificate key; then `kid` is absent. */
+  /** Present for newAccount and revokeCert by certificate key; then `kid` is absent. As sent (see `VerifiedJws.jwk` for the canonical key). */
   readonly jwk?: PublicJwk;
   /** The account URL; present for every other request. */
   readonly kid?: string;
+  /** The anti-replay nonce, already redeemed (RFC 8555 §6.5). */
   readonly nonce: string;
+  /** The URL the request was signed for, equal to the request URL (RFC 8555 §6.4). */
   readonly url: string;
   readonly [member: string]: unknown;
 }

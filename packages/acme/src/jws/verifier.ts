@@ -26,8 +26,11 @@ export type JwsKeyMode = 'jwk' | 'kid' | 'either';
 
 /** What the verifier needs to know about an account named by `kid`. */
 export interface AccountKey {
+  /** The account id, as found after `accountUrlPrefix` in the `kid`. */
   readonly id: string;
+  /** Only `valid` accounts may sign requests (RFC 8555 §7.1.6). */
   readonly status: AccountStatus;
+  /** The account's current public key. */
   readonly jwk: PublicJwk;
 }
 
@@ -62,6 +65,7 @@ export interface JwsRequest {
 
 /** A request whose JWS passed every check. */
 export interface VerifiedJws {
+  /** The decoded protected header, every member as sent plus the checked `alg`, `nonce` and `url`. */
   readonly protectedHeader: JwsProtectedHeader;
   /** The payload object; `undefined` for POST-as-GET. */
   readonly payload: JsonObject | undefined;
