@@ -1,0 +1,8 @@
+/**
+ * Certificate signing requests: strict PKCS#10 parsing with signature
+ * verification, and matching a CSR's names against an order.
+ * @packageDocumentation
+ */
+export * from './encoding.js';
+export * from './parse.js';
+export * from './identifiers.js';
