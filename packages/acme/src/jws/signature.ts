@@ -27,7 +27,7 @@ export async function importVerificationKey(
   if (cached !== undefined) return cached;
   let key: VerificationKey;
   try {
-    key = await importJWK({ ...jwk, ext: true }, alg);
+    key = await importJWK(jwk, alg);
   } catch (err) {
     throw new CertwrightError('badPublicKey', `${what} could not be imported as a ${alg} public key`, { cause: err });
   }
