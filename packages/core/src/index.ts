@@ -18,3 +18,4 @@ export * from './policy/index.js';
 export * from './keys/index.js';
 export * from './x509/index.js';
 export * from './issuance/index.js';
+export * from './csr/index.js';
