@@ -5,8 +5,14 @@ import type { SqlDialectName } from './dialect.js';
 import { MIGRATIONS } from './migrations/index.js';
 import type { SqlMigration } from './migrations/index.js';
 
-/** The table in which applied migrations are recorded (kysely's default name). */
-export const MIGRATION_TABLE = 'kysely_migration';
+/**
+ * The table in which applied migrations are recorded. It is not kysely's
+ * default (`kysely_migration`), so a host application that runs its own kysely
+ * migrations in the same database keeps its own history.
+ */
+export const MIGRATION_TABLE = 'certwright_migration';
+/** The table kysely's migration lock lives in (so concurrent migrators wait for each other). */
+export const MIGRATION_LOCK_TABLE = 'certwright_migration_lock';
 
 /** The schema version a migration produces: the number before the first `_` of its name. */
 export function migrationVersion(name: string): number {
@@ -39,7 +45,7 @@ function provider(migrations: readonly SqlMigration[], dialect: SqlDialectName):
 }
 
 async function appliedMigrationNames(db: Kysely<unknown>): Promise<string[]> {
-  const tables = await db.introspection.getTables();
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
   if (!tables.some((t) => t.name === MIGRATION_TABLE)) return [];
   const rows = await (db as Kysely<Record<typeof MIGRATION_TABLE, { name: string }>>)
     .selectFrom(MIGRATION_TABLE)
@@ -78,7 +84,12 @@ export async function runMigrations(
   const before = await schemaVersion(db);
   const latest = migrations.reduce((max, m) => Math.max(max, migrationVersion(m.name)), 0);
   if (before >= latest) return { before, after: before, applied: [] };
-  const migrator = new Migrator({ db, provider: provider(migrations, dialect) });
+  const migrator = new Migrator({
+    db,
+    provider: provider(migrations, dialect),
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: MIGRATION_LOCK_TABLE,
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

@@ -72,6 +72,14 @@ export class SqlStore implements Store {
     this.#retention = new SqlRetentionStore(this.#ctx);
   }
 
+  /**
+   * The Kysely instance underneath, for diagnostics and for a host's own
+   * read queries. Writes through it bypass the store's compare-and-set rules.
+   */
+  get db(): Kysely<Schema> {
+    return this.#ctx.db;
+  }
+
   /** Migrates the schema to the latest version this code knows (see `migrateToLatest`). */
   async migrate(): Promise<MigrationOutcome> {
     return migrateToLatest(this.#ctx.open() as Kysely<unknown>, this.dialect);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import mysql from 'mysql2/promise';
-import { openSqlStore } from '../../src/sql/index.js';
+import { MIGRATION_TABLE, openSqlStore } from '../../src/sql/index.js';
 import type { SqlStore } from '../../src/sql/index.js';
 
 /*
@@ -33,9 +33,14 @@ export interface OpenedStore {
   close: () => Promise<void>;
 }
 
-async function ready(store: SqlStore, cleanup: () => Promise<void>): Promise<OpenedStore> {
+/** Options of the openers: `migrate: false` leaves a fresh database empty (for migration tests). */
+export interface OpenOptions {
+  migrate?: boolean;
+}
+
+async function ready(store: SqlStore, cleanup: () => Promise<void>, options: OpenOptions): Promise<OpenedStore> {
   try {
-    if (!schemaPremigrated()) await store.migrate();
+    if (options.migrate !== false && !schemaPremigrated()) await store.migrate();
   } catch (err) {
     await store.close();
     await cleanup();
@@ -51,7 +56,7 @@ async function ready(store: SqlStore, cleanup: () => Promise<void>): Promise<Ope
 }
 
 /** A store on a new SQLite file in a temp directory (or a copy of `CERTWRIGHT_TEST_SQLITE_FILE`). */
-export async function openTempSqlite(): Promise<OpenedStore> {
+export async function openTempSqlite(options: OpenOptions = {}): Promise<OpenedStore> {
   const dir = mkdtempSync(join(tmpdir(), 'certwright-sqlite-'));
   const file = join(dir, 'store.db');
   const template = process.env['CERTWRIGHT_TEST_SQLITE_FILE'];
@@ -70,7 +75,7 @@ export async function openTempSqlite(): Promise<OpenedStore> {
     await cleanup();
     throw err;
   }
-  return ready(store, cleanup);
+  return ready(store, cleanup, options);
 }
 
 function freshName(): string {
@@ -100,7 +105,7 @@ async function withPgAdmin<T>(url: string, work: (client: pg.Client) => Promise<
 }
 
 /** A store on a new PostgreSQL database created through `adminUrl` (e.g. postgres://postgres@127.0.0.1:5432/test). */
-export async function openFreshPostgres(adminUrl: string): Promise<OpenedStore> {
+export async function openFreshPostgres(adminUrl: string, options: OpenOptions = {}): Promise<OpenedStore> {
   const name = freshName();
   const template = schemaPremigrated() ? ` template "${databaseOf(adminUrl)}"` : '';
   // With a template the admin connection must not sit in the template database itself.
@@ -114,7 +119,7 @@ export async function openFreshPostgres(adminUrl: string): Promise<OpenedStore> 
     await cleanup();
     throw err;
   }
-  return ready(store, cleanup);
+  return ready(store, cleanup, options);
 }
 
 async function withMysqlAdmin<T>(url: string, work: (conn: mysql.Connection) => Promise<T>): Promise<T> {
@@ -127,7 +132,7 @@ async function withMysqlAdmin<T>(url: string, work: (conn: mysql.Connection) => 
 }
 
 /** A store on a new MariaDB/MySQL database created through `adminUrl` (e.g. mysql://root@127.0.0.1:3306/test). */
-export async function openFreshMysql(adminUrl: string): Promise<OpenedStore> {
+export async function openFreshMysql(adminUrl: string, options: OpenOptions = {}): Promise<OpenedStore> {
   const name = freshName();
   await withMysqlAdmin(adminUrl, async (c) => {
     await c.query(`create database \`${name}\``);
@@ -136,7 +141,7 @@ export async function openFreshMysql(adminUrl: string): Promise<OpenedStore> {
     const [tables] = await c.query(`select table_name as t from information_schema.tables where table_schema = ?`, [source]);
     for (const { t } of tables as { t: string }[]) {
       await c.query(`create table \`${name}\`.\`${t}\` like \`${source}\`.\`${t}\``);
-      if (t.startsWith('kysely_migration')) await c.query(`insert into \`${name}\`.\`${t}\` select * from \`${source}\`.\`${t}\``);
+      if (t.startsWith(MIGRATION_TABLE)) await c.query(`insert into \`${name}\`.\`${t}\` select * from \`${source}\`.\`${t}\``);
     }
   });
   const cleanup = (): Promise<void> => withMysqlAdmin(adminUrl, (c) => c.query(`drop database if exists \`${name}\``)).then(() => undefined);
@@ -147,5 +152,5 @@ export async function openFreshMysql(adminUrl: string): Promise<OpenedStore> {
     await cleanup();
     throw err;
   }
-  return ready(store, cleanup);
+  return ready(store, cleanup, options);
 }
