@@ -6,14 +6,24 @@
  */
 import { constants, createPublicKey, verify as nodeVerify, type KeyObject, type VerifyKeyObjectInput } from 'node:crypto';
 import type { SignatureAlgorithm } from '../signer.js';
-import { pssSaltLength, signatureFamily, signatureHash, type HashName } from './algorithms.js';
+import { pssSaltLength, signatureFamily, signatureHash, type HashName, type SignatureFamily } from './algorithms.js';
 
-const KEY_TYPES: Readonly<Record<ReturnType<typeof signatureFamily>, readonly string[]>> = {
+const KEY_TYPES: Readonly<Record<SignatureFamily, readonly string[]>> = {
   ecdsa: ['ec'],
   'rsa-pkcs1': ['rsa'],
   'rsa-pss': ['rsa', 'rsa-pss'],
   ed25519: ['ed25519'],
 };
+
+/** Verifies signatures made with one public key. */
+export interface SignatureVerifier {
+  /**
+   * Verifies `signature` over `data` under `algorithm`. Resolves `false` for
+   * a wrong or malformed signature and for an algorithm that does not fit
+   * the key; never rejects.
+   */
+  verify(algorithm: SignatureAlgorithm, data: Uint8Array, signature: Uint8Array): Promise<boolean>;
+}
 
 function importSpki(spki: Uint8Array): KeyObject | undefined {
   try {
@@ -23,22 +33,9 @@ function importSpki(spki: Uint8Array): KeyObject | undefined {
   }
 }
 
-/**
- * Verifies `signature` over `data` under `algorithm` with the public key
- * `spki`. ECDSA signatures are DER `Ecdsa-Sig-Value` (RFC 5758 §3.2);
- * RSASSA-PSS uses MGF1 with the same hash and a salt of the hash length.
- * Resolves `false` for a wrong signature, a malformed signature or key, and a
- * key whose type does not fit the algorithm; never rejects.
- */
-export function verifySignature(
-  spki: Uint8Array,
-  algorithm: SignatureAlgorithm,
-  data: Uint8Array,
-  signature: Uint8Array,
-): Promise<boolean> {
-  const key = importSpki(spki);
+function verifyWith(key: KeyObject | undefined, algorithm: SignatureAlgorithm, data: Uint8Array, signature: Uint8Array): boolean {
   const family = signatureFamily(algorithm);
-  if (key === undefined || !KEY_TYPES[family].includes(key.asymmetricKeyType ?? '')) return Promise.resolve(false);
+  if (key === undefined || !KEY_TYPES[family].includes(key.asymmetricKeyType ?? '')) return false;
   const hash = signatureHash(algorithm);
   let input: KeyObject | VerifyKeyObjectInput = key;
   if (family === 'ecdsa') input = { key, dsaEncoding: 'der' };
@@ -46,8 +43,39 @@ export function verifySignature(
     input = { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: pssSaltLength(hash as HashName) };
   }
   try {
-    return Promise.resolve(nodeVerify(hash, data, input, signature));
+    return nodeVerify(hash, data, input, signature);
   } catch {
-    return Promise.resolve(false);
+    return false;
   }
+}
+
+/**
+ * A verifier bound to the public key `spki`, imported once. Importing a key
+ * costs about as much as verifying a signature, so hold one verifier per
+ * issuer key rather than calling {@link verifySignature} for every
+ * certificate. A malformed `spki` gives a verifier that always answers
+ * `false`.
+ */
+export function createVerifier(spki: Uint8Array): SignatureVerifier {
+  const key = importSpki(spki);
+  return {
+    verify: (algorithm, data, signature) => Promise.resolve(verifyWith(key, algorithm, data, signature)),
+  };
+}
+
+/**
+ * Verifies `signature` over `data` under `algorithm` with the public key
+ * `spki`. ECDSA signatures are DER `Ecdsa-Sig-Value` (RFC 5758 §3.2);
+ * RSASSA-PSS uses MGF1 with the same hash and a salt of the hash length
+ * (RFC 4055 §3.1). Resolves `false` for a wrong signature, a malformed
+ * signature or key, and a key whose type does not fit the algorithm; never
+ * rejects.
+ */
+export function verifySignature(
+  spki: Uint8Array,
+  algorithm: SignatureAlgorithm,
+  data: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
+  return Promise.resolve(verifyWith(importSpki(spki), algorithm, data, signature));
 }

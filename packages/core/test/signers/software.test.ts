@@ -8,7 +8,7 @@ import {
   softwareSignerFromPem,
   type SoftwareKeyType,
 } from '../../src/signers/software.js';
-import { verifySignature } from '../../src/signers/verify.js';
+import { createVerifier, verifySignature } from '../../src/signers/verify.js';
 import { derToP1363, p1363ToDer } from '../../src/signers/ecdsa-signature.js';
 import { readChildren, readSingle, TAG } from '../../src/keys/der.js';
 import type { SignatureAlgorithm } from '../../src/signer.js';
@@ -169,5 +169,22 @@ describe('ECDSA signature encodings', () => {
     expect(() => derToP1363(Uint8Array.of(0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x01), 32)).toThrow(/not positive/);
     expect(() => derToP1363(Uint8Array.of(0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01, 0x00), 32)).toThrow(/trailing/);
     expect(() => p1363ToDer(new Uint8Array(63))).toThrow(RangeError);
+  });
+});
+
+describe('createVerifier', () => {
+  it('verifies many signatures with one imported key', async () => {
+    const signer = softwareSignerFromPem(fixture('p384-pkcs8.pem'));
+    const verifier = createVerifier(signer.publicKeySpki);
+    for (const text of ['a', 'b', 'c']) {
+      const msg = new TextEncoder().encode(text);
+      expect(await verifier.verify('ecdsa-with-SHA384', msg, await signer.sign(msg))).toBe(true);
+      expect(await verifier.verify('ecdsa-with-SHA384', data, await signer.sign(msg))).toBe(false);
+    }
+    expect(await verifier.verify('Ed25519', data, await signer.sign(data))).toBe(false);
+  });
+
+  it('answers false for a malformed key', async () => {
+    expect(await createVerifier(Uint8Array.of(0x30, 0x00)).verify('ecdsa-with-SHA256', data, Uint8Array.of(0x30, 0x00))).toBe(false);
   });
 });
