@@ -64,10 +64,14 @@ const dbFile = join(work, 'latest.db');
 let status = 1;
 try {
   if (run('git', ['worktree', 'add', '--detach', old, tag], { cwd: root }) !== 0) throw new Error(`git worktree add ${tag} failed`);
-  if (run('pnpm', ['install', '--frozen-lockfile', '--offline'], { cwd: old }) !== 0) {
-    console.log('offline install failed; retrying online');
-    if (run('pnpm', ['install', '--frozen-lockfile'], { cwd: old }) !== 0) throw new Error(`pnpm install of ${tag} failed`);
-  }
+  // Offline from the local store first; `--pm-on-fail=ignore` where the pinned pnpm
+  // version cannot be resolved offline; online as the last resort.
+  const installs = [
+    ['install', '--frozen-lockfile', '--offline'],
+    ['install', '--frozen-lockfile', '--offline', '--pm-on-fail=ignore'],
+    ['install', '--frozen-lockfile'],
+  ];
+  if (!installs.some((args) => run('pnpm', args, { cwd: old }) === 0)) throw new Error(`pnpm install of ${tag} failed`);
   if (run('npx', ['tsc', '-b', 'packages/core'], { cwd: root }) !== 0) throw new Error('building the current packages/core failed');
   if (run(process.execPath, [join(root, 'scripts/migrate.mjs'), `sqlite:${dbFile}`], { cwd: root }) !== 0) {
     throw new Error('migrating a fresh SQLite file with the current code failed');
