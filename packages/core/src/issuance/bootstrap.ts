@@ -37,8 +37,14 @@ export type CaKey = { keyType: CertKeyType; signer?: undefined } | { signer: Sig
 interface CaCommon {
   /** The CA's subject, e.g. `[{ type: 'O', value: 'Example' }, { type: 'CN', value: 'Example Root' }]`. */
   subject: readonly NameAttribute[];
-  /** Lifetime in seconds, notAfter inclusive. */
+  /** Lifetime in seconds from the (backdated) notBefore, notAfter inclusive. */
   validitySeconds: number;
+  /**
+   * How far notBefore is set before now (default one day), so that leaves
+   * backdated by their profile right after bootstrap still start within the
+   * CA's validity.
+   */
+  backdateSeconds?: number;
   clock: Clock;
   random: Random;
   /** Stable issuer id (defaults to one derived from the key identifier). */
@@ -80,9 +86,13 @@ async function signerFor(key: CaKey): Promise<Signer> {
   return generateSoftwareSigner(key.keyType);
 }
 
-function validity(clock: Clock, validitySeconds: number): { notBefore: Date; notAfter: Date } {
+/** Default backdating of CA certificates: one day. */
+export const CA_BACKDATE_SECONDS = 86400;
+
+function validity(clock: Clock, validitySeconds: number, backdateSeconds = CA_BACKDATE_SECONDS): { notBefore: Date; notAfter: Date } {
   if (!Number.isInteger(validitySeconds) || validitySeconds < 1) throw new CertwrightError('serverInternal', 'CA validitySeconds must be a positive integer');
-  const notBefore = new Date(Math.floor(clock.now().getTime() / 1000) * 1000);
+  if (!Number.isInteger(backdateSeconds) || backdateSeconds < 0) throw new CertwrightError('serverInternal', 'CA backdateSeconds must be a non-negative integer');
+  const notBefore = new Date(Math.floor((clock.now().getTime() - backdateSeconds * 1000) / 1000) * 1000);
   return { notBefore, notAfter: new Date(notBefore.getTime() + (validitySeconds - 1) * 1000) };
 }
 
@@ -99,7 +109,7 @@ function checkWithinParent(parent: Issuer, notAfter: Date): void {
 export async function createRootCa(options: RootCaOptions): Promise<Issuer> {
   const signer = await signerFor(options);
   const subject = encodeName(options.subject);
-  const { notBefore, notAfter } = validity(options.clock, options.validitySeconds);
+  const { notBefore, notAfter } = validity(options.clock, options.validitySeconds, options.backdateSeconds);
   const algorithm = algorithmIdentifierDer(signer.algorithm);
   const tbs = encodeTbs({
     serial: caSerial(options.random),
@@ -129,7 +139,7 @@ export async function createRootCa(options: RootCaOptions): Promise<Issuer> {
 export async function createIntermediateCa(options: IntermediateCaOptions): Promise<Issuer> {
   const signer = await signerFor(options);
   const { root } = options;
-  const { notBefore, notAfter } = validity(options.clock, options.validitySeconds);
+  const { notBefore, notAfter } = validity(options.clock, options.validitySeconds, options.backdateSeconds);
   checkWithinParent(root, notAfter);
   const extensions: Der[] = [
     basicConstraintsExtension({ ca: true, pathLen: options.pathLen ?? 0 }),
@@ -170,6 +180,8 @@ export interface CrossSignOptions {
   /** The second root (or intermediate) that signs the cross certificate. */
   by: Issuer;
   validitySeconds: number;
+  /** See {@link RootCaOptions}; default one day. */
+  backdateSeconds?: number;
   clock: Clock;
   random: Random;
 }
@@ -182,7 +194,7 @@ export interface CrossSignOptions {
  */
 export async function crossSign(options: CrossSignOptions): Promise<Uint8Array[]> {
   const { subject, by } = options;
-  const { notBefore, notAfter } = validity(options.clock, options.validitySeconds);
+  const { notBefore, notAfter } = validity(options.clock, options.validitySeconds, options.backdateSeconds);
   checkWithinParent(by, notAfter);
   const original = decodeTbs(splitSigned(subject.certificate).tbs);
   const extensions: Der[] = original.extensions

@@ -74,7 +74,6 @@ export function sanIdentifiers(value: Uint8Array): Identifier[] {
 
 const RULES: Readonly<Record<string, Rule>> = {
   e_version_v3: (t) => (t.version === 2 ? undefined : `version must be v3, found ${t.version + 1}`),
-  e_serial_matches: (t, c) => (same(t.serial, unsignedIntegerContent(c.expected.serial)) ? undefined : 'serial differs from the reserved serial'),
   e_serial_length: (t) => {
     if (t.serial.length > 20) return `serial is ${t.serial.length} octets, more than 20 (RFC 5280 §4.1.2.2)`;
     if (t.serial[0]! & 0x80) return 'serial is negative';
@@ -82,6 +81,7 @@ const RULES: Readonly<Record<string, Rule>> = {
     if (t.serial.length < 9) return `serial is ${t.serial.length} octets, too short to hold 64 random bits`;
     return undefined;
   },
+  e_serial_matches: (t, c) => (same(t.serial, unsignedIntegerContent(c.expected.serial)) ? undefined : 'serial differs from the reserved serial'),
   e_signature_algorithm_matches_issuer: (t, c) => (same(t.signatureAlgorithm, c.issuer.signatureAlgorithmDer) ? undefined : 'signature algorithm differs from the issuer’s'),
   e_issuer_name_matches: (t, c) => (same(t.issuer, c.issuer.subjectDer) ? undefined : 'issuer Name differs from the issuer certificate’s subject'),
   e_validity_matches_expected: (t, c) =>
@@ -135,7 +135,8 @@ const RULES: Readonly<Record<string, Rule>> = {
     if (t.subject.length === 2 && !san.critical) return 'subjectAltName must be critical when the subject is empty';
     return undefined;
   },
-  e_cn_in_san: (t) => {
+  e_cn_in_san: (t, c) => {
+    if (c.expected.isCa) return undefined;
     const cn = commonNameOf(t.subject);
     if (cn === undefined) return undefined;
     const san = ext(t, EXTENSION_OIDS.subjectAltName);

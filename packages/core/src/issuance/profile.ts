@@ -178,7 +178,8 @@ export function truncateToSecond(date: Date): Date {
 
 /**
  * The validity of a certificate issued `now` under `profile`: notBefore =
- * now − backdate (to the second), notAfter = notBefore + validity − 1 s.
+ * now − backdate (to the second, but not before the issuer's notBefore),
+ * notAfter = notBefore + validity − 1 s.
  * Explicit `requested` bounds (from an order) are accepted within the
  * profile's maximum lifetime and must not start before now − backdate
  * (`malformed` otherwise). A notAfter beyond `issuerNotAfter` is refused
@@ -186,11 +187,13 @@ export function truncateToSecond(date: Date): Date {
  */
 export function computeValidity(
   profile: Profile,
-  issuer: { id: string; notAfter: Date },
+  issuer: { id: string; notBefore?: Date; notAfter: Date },
   now: Date,
   requested: { notBefore?: Date; notAfter?: Date } = {},
 ): Validity {
-  const earliest = truncateToSecond(new Date(now.getTime() - profile.backdateSeconds * 1000));
+  const backdated = truncateToSecond(new Date(now.getTime() - profile.backdateSeconds * 1000));
+  // Backdating never reaches before the issuer's own notBefore.
+  const earliest = issuer.notBefore !== undefined && issuer.notBefore.getTime() > backdated.getTime() ? issuer.notBefore : backdated;
   const notBefore = requested.notBefore === undefined ? earliest : truncateToSecond(requested.notBefore);
   if (notBefore.getTime() < earliest.getTime()) {
     throw new CertwrightError('malformed', `requested notBefore ${notBefore.toISOString()} is earlier than allowed (${earliest.toISOString()})`);
