@@ -61,7 +61,7 @@ try {
 const work = mkdtempSync(join(tmpdir(), 'certwright-schema-compat-'));
 const old = join(work, tag);
 const dbFile = join(work, 'latest.db');
-let status = 1;
+let status;
 try {
   if (run('git', ['worktree', 'add', '--detach', old, tag], { cwd: root }) !== 0) throw new Error(`git worktree add ${tag} failed`);
   // Offline from the local store first; `--pm-on-fail=ignore` where the pinned pnpm

@@ -1,7 +1,11 @@
 import type { Kysely, Transaction } from 'kysely';
 import { CertwrightError } from '../errors.js';
+import { isTransientConflict } from './dialect.js';
 import type { SqlDialectName } from './dialect.js';
 import type { Schema } from './schema.js';
+
+/** How many times a transaction is tried when the database aborts it for a conflict with another. */
+export const TRANSACTION_ATTEMPTS = 3;
 
 /** A query handle: the database or a transaction on it. */
 export type Queryable = Kysely<Schema> | Transaction<Schema>;
@@ -31,8 +35,20 @@ export class SqlContext {
     this.#closed = true;
   }
 
-  /** Runs `work` in one transaction: all of its writes commit, or none (the error propagates). */
+  /**
+   * Runs `work` in one transaction: all of its writes commit, or none (the
+   * error propagates). A transaction the database aborted for a deadlock or
+   * serialization conflict is run again, up to {@link TRANSACTION_ATTEMPTS}
+   * times in all; `work` must therefore read what it decides on inside the
+   * transaction (every caller does).
+   */
   async transaction<T>(work: (trx: Transaction<Schema>) => Promise<T>): Promise<T> {
-    return this.open().transaction().execute(work);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.open().transaction().execute(work);
+      } catch (err) {
+        if (attempt >= TRANSACTION_ATTEMPTS || !isTransientConflict(err, this.dialect)) throw err;
+      }
+    }
   }
 }
