@@ -6,3 +6,4 @@
 export * from './encoding.js';
 export * from './parse.js';
 export * from './identifiers.js';
+export * from './build.js';

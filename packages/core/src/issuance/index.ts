@@ -9,3 +9,6 @@ export * from './issuer.js';
 export * from './leaf-tbs.js';
 export * from './bootstrap.js';
 export * from './lint.js';
+export * from './engine-types.js';
+export * from './serial.js';
+export * from './pipeline.js';
