@@ -4,6 +4,7 @@ import type { SqlDialectName } from './dialect.js';
 import { SQL_DIALECTS } from './dialect.js';
 import type { Schema } from './schema.js';
 import { SqlStore } from './sql-store.js';
+import { loadDriver } from './load-driver.js';
 
 /** Options to open a store on a database URL; the store owns (and closes) its connections. */
 export interface SqlUrlOptions {
@@ -145,14 +146,5 @@ class ImmediateSqliteDialect extends SqliteDialect {
 class ImmediateSqliteDriver extends SqliteDriver {
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-  }
-}
-
-/** Loads an optional peer dependency, naming the package to install when it is missing. */
-async function loadDriver<T>(name: string, load: () => Promise<T>): Promise<T> {
-  try {
-    return await load();
-  } catch (err) {
-    throw new Error(`The SQL store needs the "${name}" package for this database URL; install it (npm install ${name})`, { cause: err });
   }
 }

@@ -7,6 +7,7 @@ import { Kysely, SqliteDialect, sql } from 'kysely';
 import { isUniqueViolation, openSqlStore, parseSqlUrl } from '../../src/sql/index.js';
 import type { Schema, SqlStore } from '../../src/sql/index.js';
 import { isCertwrightError } from '../../src/errors.js';
+import { loadDriver } from '../../src/sql/load-driver.js';
 import { newAccount } from '../store/fixtures.js';
 
 describe('parseSqlUrl', () => {
@@ -140,5 +141,23 @@ describe('openSqlStore on an unreachable server', () => {
   });
   it('fails at open for MariaDB', async () => {
     await expect(openSqlStore({ url: 'mariadb://root@127.0.0.1:1/test' })).rejects.toThrow(/ECONNREFUSED|connect/);
+  });
+});
+
+describe('loadDriver', () => {
+  it('names the missing package to install, keeping the cause', async () => {
+    const cause = Object.assign(new Error("Cannot find package 'pg'"), { code: 'ERR_MODULE_NOT_FOUND' });
+    const err = await loadDriver('pg', () => Promise.reject(cause)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toContain('"pg"');
+    expect((err as Error).message).toContain('npm install pg');
+    expect((err as Error).cause).toBe(cause);
+  });
+
+  it('returns the loaded module', async () => {
+    expect(await loadDriver('x', () => Promise.resolve(42))).toBe(42);
   });
 });
