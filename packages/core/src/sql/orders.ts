@@ -61,10 +61,12 @@ export class SqlOrderStore implements OrderStore {
             updated_at: toMillis(order.createdAt),
           })
           .execute();
-        await trx
-          .insertInto('order_authorizations')
-          .values(authorizationIds.map((authorization_id, position) => ({ order_id: order.id, position, authorization_id })))
-          .execute();
+        if (authorizationIds.length > 0) {
+          await trx
+            .insertInto('order_authorizations')
+            .values(authorizationIds.map((authorization_id, position) => ({ order_id: order.id, position, authorization_id })))
+            .execute();
+        }
       });
     } catch (err) {
       if (isUniqueViolation(err, this.#ctx.dialect)) throw await this.#explainDuplicate(order.id, newAuthorizations, err);
@@ -172,6 +174,7 @@ export class SqlOrderStore implements OrderStore {
     changes: OrderChanges,
   ): Promise<Order | undefined> {
     const froms = checkTransitionRequest('order', ORDER_TRANSITIONS, from, to);
+    if (froms.length === 0) return undefined;
     return this.#ctx.transaction(async (trx) => {
       const result = await trx
         .updateTable('orders')
@@ -264,6 +267,7 @@ export class SqlOrderStore implements OrderStore {
     to: AuthorizationStatus,
   ): Promise<Authorization | undefined> {
     const froms = checkTransitionRequest('authorization', AUTHORIZATION_TRANSITIONS, from, to);
+    if (froms.length === 0) return undefined;
     return this.#ctx.transaction(async (trx) => {
       const result = await trx
         .updateTable('authorizations')
@@ -307,6 +311,7 @@ export class SqlOrderStore implements OrderStore {
     changes: ChallengeChanges = {},
   ): Promise<Challenge | undefined> {
     const froms = checkTransitionRequest('challenge', CHALLENGE_TRANSITIONS, from, to);
+    if (froms.length === 0) return undefined;
     return this.#ctx.transaction(async (trx) => {
       const result = await trx
         .updateTable('challenges')

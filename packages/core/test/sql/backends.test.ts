@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isCertwrightError } from '../../src/errors.js';
-import { at, bytes, newAccount, newReservation, newSerial } from '../store/fixtures.js';
+import { at, bytes, newAccount, newOrderWithAuthorizations, newReservation, newSerial } from '../store/fixtures.js';
 import { openFreshMysql, openFreshPostgres, openTempSqlite } from './databases.js';
 import type { OpenedStore } from './databases.js';
 
@@ -41,6 +41,24 @@ function backendSuite(name: string, open: () => Promise<OpenedStore>): void {
         expect(isCertwrightError(err, 'conflict')).toBe(true);
         expect(isCertwrightError(err) && err.detail).toContain('key-1');
         expect((await store.listEabKeys()).map((k) => k.keyId)).toEqual(['Key-1', 'key-1']);
+      } finally {
+        await close();
+      }
+    });
+
+    it('an empty `from` list matches no row (and is no SQL syntax error)', async () => {
+      const { store, close } = await open();
+      try {
+        const account = await store.createAccount(newAccount());
+        const { order, authorizations } = newOrderWithAuthorizations(account.id, ['a.example.com']);
+        await store.createOrder(order, authorizations, []);
+        const challenge = authorizations[0]!.challenges[0]!;
+        expect(await store.transitionOrder(order.id, [], 'invalid', { updatedAt: at(1) })).toBeUndefined();
+        expect(await store.transitionAuthorization(authorizations[0]!.id, [], 'invalid')).toBeUndefined();
+        expect(await store.transitionChallenge(challenge.id, [], 'invalid')).toBeUndefined();
+        expect(await store.listCertificatesByState([], { updatedBefore: at(10), limit: 10 })).toEqual([]);
+        expect(await store.getAuthorizations([])).toEqual([]);
+        expect((await store.getOrder(order.id))?.status).toBe('pending');
       } finally {
         await close();
       }
