@@ -102,6 +102,21 @@ function checkWithinParent(parent: Issuer, notAfter: Date): void {
   }
 }
 
+/** authorityInfoAccess and cRLDistributionPoints for the URLs given, if any. */
+function issuerLocationExtensions(urls: { ocspUrl?: string; caIssuersUrl?: string; crlUrl?: string }): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  if (urls.ocspUrl !== undefined || urls.caIssuersUrl !== undefined) {
+    out.push(
+      authorityInfoAccessExtension({
+        ...(urls.ocspUrl === undefined ? {} : { ocspUrls: [urls.ocspUrl] }),
+        ...(urls.caIssuersUrl === undefined ? {} : { caIssuersUrls: [urls.caIssuersUrl] }),
+      }),
+    );
+  }
+  if (urls.crlUrl !== undefined) out.push(crlDistributionPointsExtension(urls.crlUrl));
+  return out;
+}
+
 /**
  * Creates a self-signed root: basicConstraints CA (critical, no path
  * length), keyUsage keyCertSign + cRLSign (critical), SKI; no AKI.
@@ -148,15 +163,7 @@ export async function createIntermediateCa(options: IntermediateCaOptions): Prom
     subjectKeyIdentifierExtension(keyIdentifier(signer.publicKeySpki)),
     root.akiExtension,
   ];
-  if (options.ocspUrl !== undefined || options.caIssuersUrl !== undefined) {
-    extensions.push(
-      authorityInfoAccessExtension({
-        ...(options.ocspUrl === undefined ? {} : { ocspUrls: [options.ocspUrl] }),
-        ...(options.caIssuersUrl === undefined ? {} : { caIssuersUrls: [options.caIssuersUrl] }),
-      }),
-    );
-  }
-  if (options.crlUrl !== undefined) extensions.push(crlDistributionPointsExtension(options.crlUrl));
+  extensions.push(...issuerLocationExtensions(options));
   if (options.policies !== undefined && options.policies.length > 0) extensions.push(certificatePoliciesExtension(options.policies));
   if (options.nameConstraints !== undefined) extensions.push(nameConstraintsExtension(options.nameConstraints));
   const tbs = encodeTbs({
@@ -184,23 +191,29 @@ export interface CrossSignOptions {
   backdateSeconds?: number;
   clock: Clock;
   random: Random;
+  /** OCSP responder of `by`, placed in authorityInfoAccess. */
+  ocspUrl?: string;
+  /** Where `by`'s certificate can be fetched, placed in authorityInfoAccess. */
+  caIssuersUrl?: string;
+  /** `by`'s CRL URL, placed in cRLDistributionPoints. */
+  crlUrl?: string;
 }
 
 /**
  * Certifies an existing CA's subject and key under a second issuer and
  * returns the alternate chain `[crossCertificate, ...by.chain]`. The cross
- * certificate keeps the original's extensions, with the AKI replaced by
- * the new issuer's. Pass the chain to {@link withAlternateChain}.
+ * certificate keeps the original's extensions except those describing its
+ * issuer (AKI, authorityInfoAccess, cRLDistributionPoints), which are
+ * replaced by `by`'s. Pass the chain to {@link withAlternateChain}.
  */
 export async function crossSign(options: CrossSignOptions): Promise<Uint8Array[]> {
   const { subject, by } = options;
   const { notBefore, notAfter } = validity(options.clock, options.validitySeconds, options.backdateSeconds);
   checkWithinParent(by, notAfter);
   const original = decodeTbs(splitSigned(subject.certificate).tbs);
-  const extensions: Der[] = original.extensions
-    .filter((e) => e.oid !== EXTENSION_OIDS.authorityKeyIdentifier)
-    .map((e) => e.der);
-  extensions.push(by.akiExtension);
+  const issuerSpecific = new Set<string>([EXTENSION_OIDS.authorityKeyIdentifier, EXTENSION_OIDS.authorityInfoAccess, EXTENSION_OIDS.cRLDistributionPoints]);
+  const extensions: Der[] = original.extensions.filter((e) => !issuerSpecific.has(e.oid)).map((e) => e.der);
+  extensions.push(by.akiExtension, ...issuerLocationExtensions(options));
   const tbs = encodeTbs({
     serial: caSerial(options.random),
     signatureAlgorithm: by.signatureAlgorithmDer,

@@ -27,7 +27,17 @@ beforeAll(async () => {
   const random = seededRandom(21);
   rootA = await createRootCa({ subject: [{ type: 'CN', value: 'Root A' }], keyType: 'P-384', validitySeconds: 3650 * DAY, clock, random });
   rootB = await createRootCa({ subject: [{ type: 'CN', value: 'Root B' }], keyType: 'RSA-2048', validitySeconds: 3650 * DAY, clock, random });
-  inter = await createIntermediateCa({ root: rootA, subject: [{ type: 'CN', value: 'Issuing CA' }], keyType: 'P-256', validitySeconds: 1000 * DAY, clock, random, id: 'issuing-1' });
+  inter = await createIntermediateCa({
+    root: rootA,
+    subject: [{ type: 'CN', value: 'Issuing CA' }],
+    keyType: 'P-256',
+    validitySeconds: 1000 * DAY,
+    clock,
+    random,
+    id: 'issuing-1',
+    caIssuersUrl: 'http://a.example.test/root-a.der',
+    crlUrl: 'http://a.example.test/root-a.crl',
+  });
 }, 60_000);
 afterAll(() => tmp.cleanup());
 
@@ -125,7 +135,7 @@ describe('bootstrap', () => {
   });
 
   it('cross-signs an intermediate so that both chains verify', async () => {
-    const alt = await crossSign({ subject: inter, by: rootB, validitySeconds: 900 * DAY, clock, random: seededRandom(2) });
+    const alt = await crossSign({ subject: inter, by: rootB, validitySeconds: 900 * DAY, clock, random: seededRandom(2), caIssuersUrl: 'http://b.example.test/root-b.der' });
     expect(alt).toHaveLength(2);
     const both = withAlternateChain(inter, alt);
     expect(both.alternateChains).toEqual([alt]);
@@ -134,6 +144,12 @@ describe('bootstrap', () => {
     const original = decodeTbs(splitSigned(inter.certificate).tbs);
     expect(cross.subject).toEqual(original.subject);
     expect(cross.spki).toEqual(original.spki);
+    // Issuer-specific extensions are replaced: AKI and AIA point to root B, the CRL DP of root A is gone.
+    const crossText = tmp.run(['x509', '-in', tmp.writeCert('cross.pem', alt[0]!), '-noout', '-text']).output;
+    expect(crossText).toContain('CA Issuers - URI:http://b.example.test/root-b.der');
+    expect(crossText).not.toContain('a.example.test');
+    expect(cross.extensions.map((e) => e.oid)).not.toContain('2.5.29.31');
+    expect(original.extensions.map((e) => e.oid)).toContain('2.5.29.31');
     const profile = defaultProfiles()[0]!;
     const leafKey = await generateSoftwareSigner('P-256');
     const leaf = await issueLeaf(inter, profile, leafKey.publicKeySpki, [dns('cross.example.com')], computeValidity(profile, inter, clock.now()));
