@@ -62,5 +62,14 @@ export function expandOnlyViolations(file: string, source: string): ExpandOnlyVi
       out.push({ file, rule: 'no new constraint on an existing table', excerpt: m[0] });
     }
   }
+  for (const m of code.matchAll(/\balter\s+table\b[^;`'"]*/gi)) {
+    const statement = m[0];
+    if (/\bnot\s+null\b/i.test(statement) && !/\bdefault\b/i.test(statement)) {
+      out.push({ file, rule: 'an added column must be nullable or have a default', excerpt: statement.trim() });
+    }
+    if (/\badd\s+(constraint|unique|primary\s+key|foreign\s+key|check)\b/i.test(statement)) {
+      out.push({ file, rule: 'no new constraint on an existing table', excerpt: statement.trim() });
+    }
+  }
   return out;
 }

@@ -56,6 +56,8 @@ describe('migration sources', () => {
       "await db.schema.alterTable('orders').addUniqueConstraint('orders_x', ['profile']).execute();",
       'no new constraint on an existing table',
     ],
+    ['raw NOT NULL column', 'await sql`ALTER TABLE orders ADD COLUMN region varchar(64) NOT NULL`.execute(db);', 'an added column must be nullable or have a default'],
+    ['raw unique constraint', 'await sql`ALTER TABLE orders ADD CONSTRAINT orders_x UNIQUE (profile)`.execute(db);', 'no new constraint on an existing table'],
   ];
   it.each(rejected)('refuses %s', (_, source, rule) => {
     const violations = expandOnlyViolations('0002_bad.ts', source);
@@ -71,6 +73,7 @@ describe('migration sources', () => {
       "await db.schema.alterTable('orders').addColumn('region', 'varchar(64)').execute();",
       "await db.schema.alterTable('orders').addColumn('tries', 'integer', (c) => c.notNull().defaultTo(0)).execute();",
       "await db.schema.createIndex('orders_region_idx').on('orders').column('region').execute();",
+      'await sql`ALTER TABLE orders ADD COLUMN tries2 integer NOT NULL DEFAULT 0`.execute(db);',
     ].join('\n');
     expect(expandOnlyViolations('0002_good.ts', source)).toEqual([]);
   });
