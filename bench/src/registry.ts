@@ -1,4 +1,5 @@
+import { engineBenchmark } from './engine.js';
 import type { Benchmark } from './harness.js';
 
 /** Every benchmark `pnpm bench` runs, in order. */
-export const benchmarks: Benchmark[] = [];
+export const benchmarks: Benchmark[] = [engineBenchmark];

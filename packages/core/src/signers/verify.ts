@@ -33,33 +33,61 @@ function importSpki(spki: Uint8Array): KeyObject | undefined {
   }
 }
 
-function verifyWith(key: KeyObject | undefined, algorithm: SignatureAlgorithm, data: Uint8Array, signature: Uint8Array): boolean {
+/** The node:crypto inputs for verifying under `algorithm`, or undefined when the key does not fit it. */
+function verifyInputs(
+  key: KeyObject | undefined,
+  algorithm: SignatureAlgorithm,
+): { hash: HashName | null; input: KeyObject | VerifyKeyObjectInput } | undefined {
   const family = signatureFamily(algorithm);
-  if (key === undefined || !KEY_TYPES[family].includes(key.asymmetricKeyType ?? '')) return false;
+  if (key === undefined || !KEY_TYPES[family].includes(key.asymmetricKeyType ?? '')) return undefined;
   const hash = signatureHash(algorithm);
   let input: KeyObject | VerifyKeyObjectInput = key;
   if (family === 'ecdsa') input = { key, dsaEncoding: 'der' };
   else if (family === 'rsa-pss') {
     input = { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: pssSaltLength(hash as HashName) };
   }
+  return { hash, input };
+}
+
+function verifyWith(key: KeyObject | undefined, algorithm: SignatureAlgorithm, data: Uint8Array, signature: Uint8Array): boolean {
+  const inputs = verifyInputs(key, algorithm);
+  if (inputs === undefined) return false;
   try {
-    return nodeVerify(hash, data, input, signature);
+    return nodeVerify(inputs.hash, data, inputs.input, signature);
   } catch {
     return false;
   }
 }
 
 /**
+ * {@link verifyWith} on libuv's thread pool (node:crypto's callback form):
+ * the event loop stays free while the public-key operation runs on another
+ * core, so concurrent issuances overlap one's verification with the next
+ * one's signing.
+ */
+function verifyOffThread(key: KeyObject | undefined, algorithm: SignatureAlgorithm, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
+  const inputs = verifyInputs(key, algorithm);
+  if (inputs === undefined) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    try {
+      nodeVerify(inputs.hash, data, inputs.input, signature, (err, ok) => resolve(err === null && ok));
+    } catch {
+      resolve(false);
+    }
+  });
+}
+
+/**
  * A verifier bound to the public key `spki`, imported once. Importing a key
  * costs about as much as verifying a signature, so hold one verifier per
  * issuer key rather than calling {@link verifySignature} for every
- * certificate. A malformed `spki` gives a verifier that always answers
- * `false`.
+ * certificate. Verification runs on libuv's thread pool, off the event
+ * loop. A malformed `spki` gives a verifier that always answers `false`.
  */
 export function createVerifier(spki: Uint8Array): SignatureVerifier {
   const key = importSpki(spki);
   return {
-    verify: (algorithm, data, signature) => Promise.resolve(verifyWith(key, algorithm, data, signature)),
+    verify: (algorithm, data, signature) => verifyOffThread(key, algorithm, data, signature),
   };
 }
 
