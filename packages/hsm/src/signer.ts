@@ -107,6 +107,28 @@ function validate(options: Pkcs11SignerOptions): { poolSize: number; signTimeout
   return { poolSize, signTimeoutMs };
 }
 
+function loggedIn(module: Pkcs11Module, session: Handle): boolean {
+  const state = module.pkcs11.C_GetSessionInfo(session).state;
+  return state === CKS_RO_USER_FUNCTIONS || state === CKS_RW_USER_FUNCTIONS;
+}
+
+/**
+ * Logs in through `session` unless the user already is logged in. Logins
+ * running at the same time (several sessions re-opened after a reset)
+ * share one C_Login and one PIN resolution.
+ */
+function loginGate(module: Pkcs11Module, options: Pkcs11SignerOptions): (session: Handle) => Promise<void> {
+  let pending: Promise<void> | undefined;
+  return async (session) => {
+    if (pending !== undefined) await pending;
+    if (loggedIn(module, session)) return;
+    pending ??= login(module.pkcs11, session, options.pin, options.token).finally(() => {
+      pending = undefined;
+    });
+    await pending;
+  };
+}
+
 /**
  * Opens a PKCS#11 signer: loads the module (or uses the shared one), finds
  * the token, opens and logs in `poolSize` sessions, finds the key, reads its
@@ -149,6 +171,7 @@ class HsmSigner implements Pkcs11Signer {
     private readonly ownsModule: boolean,
     private readonly slotRef: { slot: Handle },
     private readonly pool: SessionPool,
+    private readonly ensureLogin: (session: Handle) => Promise<void>,
     private readonly plan: MechanismPlan,
     publicKey: TokenPublicKey,
     keys: { privateKey: Handle; id: string; label: string },
@@ -174,9 +197,10 @@ class HsmSigner implements Pkcs11Signer {
     const pkcs11 = module.pkcs11;
     const logger = options.logger ?? silentLogger;
     const slotRef: { slot: Handle } = { slot: findSlot(pkcs11, options.token) };
+    const ensureLogin = loginGate(module, options);
     const pool = new SessionPool({
       size: limits.poolSize,
-      open: () => HsmSigner.openLoggedIn(module, slotRef.slot, options),
+      open: () => HsmSigner.openLoggedIn(module, slotRef.slot, ensureLogin),
       close: (session) => pkcs11.C_CloseSession(session),
     });
     try {
@@ -197,7 +221,7 @@ class HsmSigner implements Pkcs11Signer {
       if (options.expectedSpki !== undefined && !sameBytes(options.expectedSpki, publicKey.spki)) {
         throw new HsmError('publicKeyMismatch', `the public key of PKCS#11 key "${keys.label}" (${describeKey(options.key)}) differs from the expected SubjectPublicKeyInfo`);
       }
-      const signer = new HsmSigner(module, ownsModule, slotRef, pool, plan, publicKey, keys, options, limits.signTimeoutMs, logger);
+      const signer = new HsmSigner(module, ownsModule, slotRef, pool, ensureLogin, plan, publicKey, keys, options, limits.signTimeoutMs, logger);
       logger({ level: 'info', event: 'hsm.signer.opened', token: describeToken(options.token), key: keys.label, keyId: keys.id, algorithm: plan.algorithm, poolSize: limits.poolSize });
       return signer;
     } catch (err) {
@@ -207,12 +231,11 @@ class HsmSigner implements Pkcs11Signer {
   }
 
   /** Opens a session and logs in unless the application already is (login is per application and token). */
-  private static async openLoggedIn(module: Pkcs11Module, slot: Handle, options: Pkcs11SignerOptions): Promise<Handle> {
+  private static async openLoggedIn(module: Pkcs11Module, slot: Handle, ensureLogin: (session: Handle) => Promise<void>): Promise<Handle> {
     const pkcs11 = module.pkcs11;
     const session = openSession(pkcs11, slot);
     try {
-      const state = pkcs11.C_GetSessionInfo(session).state;
-      if (state !== CKS_RO_USER_FUNCTIONS && state !== CKS_RW_USER_FUNCTIONS) await login(pkcs11, session, options.pin, options.token);
+      await ensureLogin(session);
       return session;
     } catch (err) {
       try {
@@ -257,7 +280,7 @@ class HsmSigner implements Pkcs11Signer {
       await this.recover(scope, generation, returnCodeOf(err) as string);
       if (signal.aborted) throw signal.reason;
       try {
-        return await this.attempt(data, signal);
+        return await this.attempt(data, signal, true);
       } catch (retryErr) {
         throw this.failure(retryErr, true);
       }
@@ -274,10 +297,19 @@ class HsmSigner implements Pkcs11Signer {
     );
   }
 
-  /** One C_SignInit + C_Sign on a pooled session; the session goes back (or is discarded) before this settles. */
-  private async attempt(data: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
+  /**
+   * One C_SignInit + C_Sign on a pooled session; the session goes back (or
+   * is discarded) before this settles. A retry (`validate`) first checks the
+   * session with C_GetSessionInfo, so a stale session that was busy during
+   * the recovery cannot fail it a second time.
+   */
+  private async attempt(data: Uint8Array, signal: AbortSignal, validate = false): Promise<Uint8Array> {
     const pkcs11 = this.module.pkcs11;
-    const session = await this.pool.acquire(signal);
+    let session = await this.pool.acquire(signal);
+    while (validate && !this.sessionValid(session)) {
+      this.pool.discard(session, true);
+      session = await this.pool.acquire(signal);
+    }
     let raw: Buffer;
     try {
       this.nativeInFlight++;
@@ -329,8 +361,7 @@ class HsmSigner implements Pkcs11Signer {
     this.pool.prune((session) => this.sessionValid(session));
     const session = await this.pool.acquire();
     try {
-      const state = pkcs11.C_GetSessionInfo(session).state;
-      if (state !== CKS_RO_USER_FUNCTIONS && state !== CKS_RW_USER_FUNCTIONS) await login(pkcs11, session, this.options.pin, this.options.token);
+      await this.ensureLogin(session);
       const keys = findKey(pkcs11, session, this.options.key, this.options.token);
       const publicKey = readPublicKey(pkcs11, session, keys.publicKey);
       if (!sameBytes(publicKey.spki, this.publicKeySpki)) {
@@ -375,9 +406,8 @@ class HsmSigner implements Pkcs11Signer {
     const session = this.pool.idleSessions()[0];
     if (session === undefined) return this.pool.size === 0 ? { scope: 'session', returnCode: 'CKR_SESSION_CLOSED', detail: 'no open session' } : undefined;
     try {
-      const state = pkcs11.C_GetSessionInfo(session).state;
-      if (state !== CKS_RO_USER_FUNCTIONS && state !== CKS_RW_USER_FUNCTIONS) {
-        return { scope: 'login', returnCode: 'CKR_USER_NOT_LOGGED_IN', detail: `session not logged in (state ${state})` };
+      if (!loggedIn(this.module, session)) {
+        return { scope: 'login', returnCode: 'CKR_USER_NOT_LOGGED_IN', detail: 'session not logged in' };
       }
     } catch (err) {
       const code = returnCodeOf(err) ?? 'CKR_SESSION_HANDLE_INVALID';

@@ -283,6 +283,9 @@ class TokenHandle implements HsmToken {
     this.closed = true;
     try {
       pkcs11.C_CloseSession(this.session);
+    } catch (err) {
+      const code = returnCodeOf(err);
+      if (code !== 'CKR_SESSION_HANDLE_INVALID' && code !== 'CKR_SESSION_CLOSED') throw err;
     } finally {
       if (this.ownsModule) this.module.finalize();
     }
