@@ -181,6 +181,19 @@ describe('leaf variants checked by openssl', () => {
     expect(tmp.run(['verify', ...AT, '-x509_strict', '-purpose', 'sslserver', '-CAfile', rootPem, '-untrusted', constrainedPem, excludedPem]).output).toMatch(/excluded subtree violation/);
   });
 
+  it('an RSASSA-PSS issuer signs a chain openssl verifies', async () => {
+    const random = seededRandom(8);
+    const pssRoot = await createRootCa({ subject: [{ type: 'CN', value: 'PSS Root' }], signer: await generateSoftwareSigner('RSA-2048', { algorithm: 'rsassa-pss-sha256' }), validitySeconds: 3650 * DAY, clock, random });
+    const pssInter = await createIntermediateCa({ root: pssRoot, subject: [{ type: 'CN', value: 'PSS Intermediate' }], signer: await generateSoftwareSigner('RSA-2048', { algorithm: 'rsassa-pss-sha384' }), validitySeconds: 1000 * DAY, clock, random });
+    const profile = defaultProfiles()[0]!;
+    const leaf = await issueLeaf(pssInter, profile, signers.get('P-256')!.publicKeySpki, [dns('pss.example.com')], computeValidity(profile, pssInter, clock.now()));
+    const rootFile = tmp.writeCert('pss-root.pem', pssRoot.certificate);
+    const interFile = tmp.writeCert('pss-inter.pem', pssInter.certificate);
+    const leafFile = tmp.writeCert('pss-leaf.pem', leaf.der);
+    expect(tmp.run(['x509', '-in', leafFile, '-noout', '-text']).output).toMatch(/Signature Algorithm: rsassaPss[\s\S]*Hash Algorithm: sha384/);
+    expect(tmp.run(['verify', ...AT, '-x509_strict', '-purpose', 'sslserver', '-CAfile', rootFile, '-untrusted', interFile, leafFile]).output).toContain(': OK');
+  });
+
   it('a leaf valid past 2050 carries GeneralizedTime and verifies', async () => {
     const farClock = new FakeClock('2049-12-01T00:00:00Z');
     const random = seededRandom(5);
