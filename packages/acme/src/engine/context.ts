@@ -1,0 +1,32 @@
+import type { AcmeServerOptions, AcmeStore, AcmeProfileOffer, AcmeLifetimes } from './options.js';
+import type { AcmeUrls } from './urls.js';
+import type { NonceService } from './nonce-service.js';
+import type { BackgroundTasks } from './background.js';
+import type { JwsVerifier } from '../jws/index.js';
+import type { Clock, IdentifierPolicy, IssuanceEngine, Logger, Random } from '@certwright/core';
+import type { Validator } from './validator.js';
+
+/** Everything a resource handler may use, resolved once by {@link createAcmeServer}. */
+export interface EngineContext {
+  readonly options: AcmeServerOptions;
+  readonly store: AcmeStore;
+  readonly urls: AcmeUrls;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly random: Random;
+  readonly verifier: JwsVerifier;
+  readonly nonces: NonceService;
+  readonly background: BackgroundTasks;
+  readonly issuance: IssuanceEngine;
+  readonly identifierPolicy: IdentifierPolicy;
+  readonly validators: readonly Validator[];
+  readonly lifetimes: AcmeLifetimes;
+  /** Offered profiles by name. */
+  readonly profiles: ReadonlyMap<string, AcmeProfileOffer>;
+  readonly defaultProfile: string | undefined;
+  readonly ordersPageSize: number;
+  readonly validationTimeoutMs: number;
+  readonly retryAfterSeconds: number;
+  readonly renewalInfoRetryAfterSeconds: number;
+  readonly lookupMacKey: (keyId: string) => Promise<Uint8Array | undefined>;
+}

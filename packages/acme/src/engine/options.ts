@@ -1,0 +1,84 @@
+import type { AccountStore, CertificateStore, Clock, IdentifierPolicy, IssuanceEngine, Logger, NonceStore, OrderStore, Random } from '@certwright/core';
+import type { JwsAlgorithm } from '../jws/index.js';
+import type { Validator } from './validator.js';
+
+/** The store roles the ACME engine uses. */
+export type AcmeStore = AccountStore & OrderStore & CertificateStore & NonceStore;
+
+/** An issuance profile offered to clients (draft-ietf-acme-profiles), with the limits the engine enforces on orders. */
+export interface AcmeProfileOffer {
+  readonly name: string;
+  /** Shown in the directory's `meta.profiles`. */
+  readonly description: string;
+  /**
+   * The longest validity a client may ask for with `notBefore`/`notAfter`
+   * (RFC 8555 §7.4), in seconds. When absent, the issuance engine alone
+   * judges requested validity.
+   */
+  readonly maxValiditySeconds?: number;
+}
+
+/** The chains to serve with a certificate of one issuer (RFC 8555 §7.4.2). */
+export interface IssuerChains {
+  /** The default chain, nearest issuer first (the leaf not included). */
+  readonly chain: readonly Uint8Array[];
+  /** Alternate chains, served at their own URLs and linked with `rel="alternate"`. */
+  readonly alternateChains: readonly (readonly Uint8Array[])[];
+}
+
+/** Directory `meta` (RFC 8555 §7.1.1). */
+export interface AcmeMeta {
+  readonly termsOfService?: string;
+  readonly website?: string;
+  readonly caaIdentities?: readonly string[];
+  /** Require External Account Binding on newAccount (RFC 8555 §7.3.4). */
+  readonly externalAccountRequired?: boolean;
+}
+
+/** Lifetimes, in milliseconds. */
+export interface AcmeLifetimes {
+  /** How long a new order may take before it expires. */
+  readonly order: number;
+  /** How long an authorization stays usable, counted from its creation (valid authorizations included). */
+  readonly authorization: number;
+  /** How long an authorization may stay pending before it expires. */
+  readonly pendingAuthorization: number;
+  /** How long an issued nonce stays redeemable. */
+  readonly nonce: number;
+}
+
+/** Options of {@link createAcmeServer}; every dependency is passed in by hand. */
+export interface AcmeServerOptions {
+  /** External base URL, e.g. `https://ca.example/acme`; every resource URL is under it. No trailing slash needed. */
+  readonly baseUrl: string;
+  readonly store: AcmeStore;
+  readonly issuance: IssuanceEngine;
+  /** The chains to serve for certificates of an issuer; `undefined` for an unknown issuer. */
+  readonly chains: (issuerId: string) => IssuerChains | undefined;
+  readonly identifierPolicy: IdentifierPolicy;
+  readonly validators: readonly Validator[];
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly random: Random;
+  /** Profiles offered; when given, `defaultProfile` must name one of them. */
+  readonly profiles?: readonly AcmeProfileOffer[];
+  readonly defaultProfile?: string;
+  readonly meta?: AcmeMeta;
+  readonly lifetimes: AcmeLifetimes;
+  /** Reuse a valid authorization of the same account that stays valid at least `minRemainingMs` longer. */
+  readonly authorizationReuse: { readonly enabled: boolean; readonly minRemainingMs: number };
+  /** Offer `newAuthz` (RFC 8555 §7.4.1). */
+  readonly preAuthorization: boolean;
+  readonly allowedAlgorithms?: readonly JwsAlgorithm[];
+  readonly allowEdDsa?: boolean;
+  /** The MAC key of an EAB key id; defaults to the store's `getEabKey`. */
+  readonly lookupMacKey?: (keyId: string) => Promise<Uint8Array | undefined>;
+  /** Orders per page of an account's `orders` list (default 50). */
+  readonly ordersPageSize?: number;
+  /** How long one validation may run before it fails with `connection` (default 60 s). */
+  readonly validationTimeoutMs?: number;
+  /** Seconds advertised in `Retry-After` on processing orders and challenges (default 3). */
+  readonly retryAfterSeconds?: number;
+  /** Seconds advertised in `Retry-After` on renewalInfo responses (default 21,600: six hours). */
+  readonly renewalInfoRetryAfterSeconds?: number;
+}

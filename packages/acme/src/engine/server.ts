@@ -1,0 +1,130 @@
+/**
+ * The framework-agnostic ACME server (RFC 8555): `handle()` takes an
+ * {@link AcmeRequest} and returns an {@link AcmeResponse}. Every response
+ * carries a fresh `Replay-Nonce` and `Link: <directory>;rel="index"`;
+ * errors are problem documents (RFC 7807) built by `toProblem`.
+ * @module
+ */
+import { CertwrightError } from '@certwright/core';
+import { createJwsVerifier } from '../jws/index.js';
+import { createBackgroundTasks } from './background.js';
+import type { EngineContext } from './context.js';
+import type { AcmeRequest, AcmeResponse } from './http-types.js';
+import { createNonceService } from './nonce-service.js';
+import type { AcmeServerOptions } from './options.js';
+import { addLink, link, problemResponse, toAcmeResponse } from './responses.js';
+import type { ResponseParts } from './responses.js';
+import { allowedMethods, dispatch } from './router.js';
+import { createAcmeUrls, parseRoute } from './urls.js';
+
+/** A running ACME engine. */
+export interface AcmeServer {
+  /** Answers one request; never throws. */
+  handle(req: AcmeRequest): Promise<AcmeResponse>;
+  /** Resolves when every background validation and issuance started so far has finished (tests, shutdown). */
+  drain(): Promise<void>;
+  /** Refuses new requests (503-class `serverInternal`) and waits for background work. */
+  close(): Promise<void>;
+}
+
+/** Default {@link AcmeServerOptions.ordersPageSize}. */
+export const DEFAULT_ORDERS_PAGE_SIZE = 50;
+/** Default {@link AcmeServerOptions.validationTimeoutMs}. */
+export const DEFAULT_VALIDATION_TIMEOUT_MS = 60_000;
+
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number, got ${value}`);
+  return value;
+}
+
+function buildContext(options: AcmeServerOptions): EngineContext {
+  const urls = createAcmeUrls(options.baseUrl);
+  const lifetimes = options.lifetimes;
+  for (const key of ['order', 'authorization', 'pendingAuthorization', 'nonce'] as const) positive(`lifetimes.${key}`, lifetimes[key]);
+  const profiles = new Map((options.profiles ?? []).map((p) => [p.name, p]));
+  if (options.defaultProfile !== undefined && !profiles.has(options.defaultProfile)) throw new RangeError(`defaultProfile "${options.defaultProfile}" is not among the offered profiles`);
+  const nonces = createNonceService(options.store, options.clock, options.random, lifetimes.nonce);
+  const store = options.store;
+  const verifier = createJwsVerifier({
+    accountUrlPrefix: urls.accountPrefix,
+    lookupAccount: (id) => store.getAccount(id),
+    redeemNonce: (nonce) => nonces.redeem(nonce),
+    ...(options.allowedAlgorithms === undefined ? {} : { allowedAlgorithms: options.allowedAlgorithms }),
+    ...(options.allowEdDsa === undefined ? {} : { allowEdDsa: options.allowEdDsa }),
+  });
+  return {
+    options,
+    store,
+    urls,
+    clock: options.clock,
+    logger: options.logger,
+    random: options.random,
+    verifier,
+    nonces,
+    background: createBackgroundTasks(options.logger),
+    issuance: options.issuance,
+    identifierPolicy: options.identifierPolicy,
+    validators: options.validators,
+    lifetimes,
+    profiles,
+    defaultProfile: options.defaultProfile,
+    ordersPageSize: positive('ordersPageSize', options.ordersPageSize ?? DEFAULT_ORDERS_PAGE_SIZE),
+    validationTimeoutMs: positive('validationTimeoutMs', options.validationTimeoutMs ?? DEFAULT_VALIDATION_TIMEOUT_MS),
+    retryAfterSeconds: positive('retryAfterSeconds', options.retryAfterSeconds ?? 3),
+    renewalInfoRetryAfterSeconds: positive('renewalInfoRetryAfterSeconds', options.renewalInfoRetryAfterSeconds ?? 21_600),
+    lookupMacKey: options.lookupMacKey ?? (async (keyId) => (await store.getEabKey(keyId))?.hmacKey),
+  };
+}
+
+async function route(ctx: EngineContext, req: AcmeRequest, method: string, log: Record<string, unknown>): Promise<ResponseParts> {
+  const target = parseRoute(ctx.urls, req.url);
+  if (target === undefined) throw new CertwrightError('notFound', 'No ACME resource at this URL');
+  log['resource'] = target.kind;
+  const allowed = allowedMethods(target);
+  if (!allowed.includes(method)) throw new CertwrightError('methodNotAllowed', `${method} is not allowed here; use ${allowed.join(' or ')}`, { headers: { Allow: allowed.join(', ') } });
+  return dispatch(ctx, target, req, method, log);
+}
+
+/**
+ * Creates the ACME server from explicitly wired dependencies. Throws
+ * `RangeError` on an invalid configuration.
+ */
+export function createAcmeServer(options: AcmeServerOptions): AcmeServer {
+  const ctx = buildContext(options);
+  let closed = false;
+
+  async function finish(parts: ResponseParts, method: string): Promise<AcmeResponse> {
+    try {
+      parts.headers['Replay-Nonce'] = await ctx.nonces.issue();
+    } catch (err) {
+      ctx.logger({ level: 'error', event: 'acme.nonce.issueFailed', error: err instanceof Error ? err.message : String(err) });
+    }
+    parts.headers['Cache-Control'] ??= 'no-store';
+    addLink(parts, link(ctx.urls.directory, 'index'));
+    if (method === 'HEAD') parts.body = undefined;
+    return toAcmeResponse(parts);
+  }
+
+  return {
+    async handle(req) {
+      const method = req.method.toUpperCase();
+      const log: Record<string, unknown> = { method };
+      let parts: ResponseParts;
+      try {
+        if (closed) throw new CertwrightError('serverInternal', 'The server is shutting down');
+        parts = await route(ctx, req, method, log);
+      } catch (err) {
+        parts = problemResponse(err);
+        if (!(err instanceof CertwrightError)) ctx.logger({ level: 'error', event: 'acme.request.internalError', error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+        log['problem'] = JSON.parse(parts.body as string).type;
+      }
+      ctx.logger({ level: parts.status >= 500 ? 'error' : 'info', event: 'acme.request', ...log, status: parts.status });
+      return finish(parts, method);
+    },
+    drain: () => ctx.background.drain(),
+    async close() {
+      closed = true;
+      await ctx.background.drain();
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * Status as of now (RFC 8555 §7.1.6) and its persistence by compare-and-set:
+ * expiry of authorizations and orders, and pending orders becoming ready or
+ * invalid when their authorizations change.
+ *
+ * Authorizations are stored with the expiry of a valid authorization
+ * (`lifetimes.authorization` from creation); a pending one expires earlier,
+ * at creation + `lifetimes.pendingAuthorization`.
+ * @module
+ */
+import { orderStatusFromAuthorizations } from '@certwright/core';
+import type { Authorization, Order } from '@certwright/core';
+import type { EngineContext } from './context.js';
+
+/** The instant an authorization expires given its current status. */
+export function authorizationExpiry(ctx: EngineContext, authz: Authorization): Date {
+  if (authz.status !== 'pending') return authz.expires;
+  const pendingEnd = authz.createdAt.getTime() + ctx.lifetimes.pendingAuthorization;
+  return new Date(Math.min(authz.expires.getTime(), pendingEnd));
+}
+
+/** True when a pending or valid authorization has passed its expiry at `now`. */
+export function isExpired(ctx: EngineContext, authz: Authorization, now: Date): boolean {
+  return (authz.status === 'pending' || authz.status === 'valid') && now.getTime() >= authorizationExpiry(ctx, authz).getTime();
+}
+
+/**
+ * The authorization as of now: an expired one is moved to `expired`
+ * (compare-and-set), and `expires` shows the effective expiry.
+ */
+export async function currentAuthorization(ctx: EngineContext, authz: Authorization): Promise<Authorization> {
+  const now = ctx.clock.now();
+  let current = authz;
+  if (isExpired(ctx, authz, now)) {
+    const moved = await ctx.store.transitionAuthorization(authz.id, ['pending', 'valid'], 'expired');
+    current = moved ?? (await ctx.store.getAuthorization(authz.id)) ?? authz;
+  }
+  return { ...current, expires: authorizationExpiry(ctx, current) };
+}
+
+/** {@link currentAuthorization} of several ids, in order; unknown ids are left out. */
+export async function currentAuthorizations(ctx: EngineContext, ids: readonly string[]): Promise<Authorization[]> {
+  const found = await ctx.store.getAuthorizations(ids);
+  return Promise.all(found.map((a) => currentAuthorization(ctx, a)));
+}
+
+/**
+ * The order as of now: a pending or ready order past its expiry becomes
+ * `invalid`; a pending order becomes `ready` when all its authorizations are
+ * valid and `invalid` when one failed, expired or was deactivated. Every
+ * change is a compare-and-set; a lost race re-reads the winner's result.
+ */
+export async function currentOrder(ctx: EngineContext, order: Order): Promise<Order> {
+  const now = ctx.clock.now();
+  if ((order.status === 'pending' || order.status === 'ready') && now.getTime() >= order.expires.getTime()) {
+    const moved = await ctx.store.transitionOrder(order.id, ['pending', 'ready'], 'invalid', {
+      updatedAt: now,
+      error: { type: 'urn:ietf:params:acme:error:malformed', detail: 'The order expired before it was finalized', status: 400 },
+    });
+    return moved ?? (await ctx.store.getOrder(order.id)) ?? order;
+  }
+  if (order.status !== 'pending') return order;
+  const authorizations = await currentAuthorizations(ctx, order.authorizationIds);
+  const next = orderStatusFromAuthorizations('pending', authorizations.map((a) => a.status));
+  if (next === 'pending') return order;
+  const failed = authorizations.find((a) => a.status !== 'valid' && a.status !== 'pending');
+  const changes =
+    next === 'invalid' && failed !== undefined
+      ? {
+          updatedAt: now,
+          error: {
+            type: 'urn:ietf:params:acme:error:unauthorized',
+            detail: `The authorization for ${failed.identifier.value} is ${failed.status}`,
+            status: 403,
+          },
+        }
+      : { updatedAt: now };
+  const moved = await ctx.store.transitionOrder(order.id, 'pending', next, changes);
+  return moved ?? (await ctx.store.getOrder(order.id)) ?? order;
+}

@@ -1,0 +1,70 @@
+/**
+ * Challenge validation in the background (RFC 8555 §7.5.1, §8): the
+ * validator runs with a timeout; its outcome moves the challenge
+ * (processing → valid/invalid), the authorization (pending → valid/invalid)
+ * and the account's pending orders that use it, each by compare-and-set.
+ * @module
+ */
+import { CertwrightError, toProblem } from '@certwright/core';
+import type { Account, Authorization, Challenge } from '@certwright/core';
+import type { EngineContext } from './context.js';
+import { currentOrder } from './state.js';
+import { keyAuthorization } from './validator.js';
+import type { ValidationResult } from './validator.js';
+
+/** How many of the account's newest orders are refreshed after a validation; older ones refresh when read. */
+export const ORDERS_REFRESHED_AFTER_VALIDATION = 100;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, identifier: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CertwrightError('connection', `Validation of ${identifier} did not finish within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function runValidator(ctx: EngineContext, account: Account, authz: Authorization, challenge: Challenge): Promise<ValidationResult> {
+  const validator = ctx.validators.find((v) => v.type === challenge.type);
+  if (validator === undefined) throw new CertwrightError('serverInternal', `No validator is configured for ${challenge.type}`);
+  return withTimeout(
+    validator.validate({ identifier: authz.identifier, token: challenge.token, keyAuthorization: keyAuthorization(challenge.token, account.thumbprint), account }),
+    ctx.validationTimeoutMs,
+    authz.identifier.value,
+  );
+}
+
+async function refreshAccountOrders(ctx: EngineContext, accountId: string, authorizationId: string): Promise<void> {
+  const page = await ctx.store.listOrdersByAccount(accountId, { limit: ORDERS_REFRESHED_AFTER_VALIDATION });
+  for (const order of page.items) {
+    if (order.status === 'pending' && order.authorizationIds.includes(authorizationId)) await currentOrder(ctx, order);
+  }
+}
+
+/**
+ * Validates one challenge that the caller has already moved to
+ * `processing`, and records the outcome. Never throws.
+ */
+export async function validateChallenge(ctx: EngineContext, account: Account, authz: Authorization, challenge: Challenge): Promise<void> {
+  let outcome: { ok: true; record: unknown[] } | { ok: false; error: unknown };
+  try {
+    const result = await runValidator(ctx, account, authz, challenge);
+    outcome = { ok: true, record: result.record };
+  } catch (err) {
+    outcome = { ok: false, error: err };
+  }
+  const now = ctx.clock.now();
+  if (outcome.ok) {
+    const done = await ctx.store.transitionChallenge(challenge.id, 'processing', 'valid', { validatedAt: now, validationRecord: outcome.record });
+    if (done !== undefined) await ctx.store.transitionAuthorization(authz.id, 'pending', 'valid');
+    ctx.logger({ level: 'info', event: 'acme.challenge.valid', challenge: challenge.id, authorization: authz.id, type: challenge.type, identifier: authz.identifier.value });
+  } else {
+    const problem = toProblem(outcome.error).document;
+    await ctx.store.transitionChallenge(challenge.id, 'processing', 'invalid', { error: problem });
+    await ctx.store.transitionAuthorization(authz.id, 'pending', 'invalid');
+    for (const other of authz.challenges) {
+      if (other.id !== challenge.id) await ctx.store.transitionChallenge(other.id, 'pending', 'invalid');
+    }
+    ctx.logger({ level: 'info', event: 'acme.challenge.invalid', challenge: challenge.id, authorization: authz.id, type: challenge.type, identifier: authz.identifier.value, problem: problem.type });
+  }
+  await refreshAccountOrders(ctx, account.id, authz.id);
+}

@@ -1,0 +1,77 @@
+/**
+ * finalize (RFC 8555 §7.4): the order must be `ready` (`orderNotReady`,
+ * 403), every authorization still valid, and the CSR accepted by the
+ * issuance engine's `prepare` (`badCSR` and friends) before the order moves
+ * ready → processing by compare-and-set — so two concurrent finalizes
+ * produce one certificate. Issuance runs in the background; the response
+ * shows the processing order with `Retry-After`. Success moves the order to
+ * valid with its certificate serial; failure to invalid with the problem.
+ * @module
+ */
+import { CertwrightError, jwkToSpki, toProblem } from '@certwright/core';
+import type { Order, PreparedIssuance } from '@certwright/core';
+import { decodeBase64urlStrict } from '../jws/index.js';
+import type { EngineContext } from '../engine/context.js';
+import type { AcmeRequest } from '../engine/http-types.js';
+import { requireOwner, requirePayload, signingAccount, verifyPost } from '../engine/request.js';
+import { jsonResponse } from '../engine/responses.js';
+import type { ResponseParts } from '../engine/responses.js';
+import { currentAuthorizations, currentOrder } from '../engine/state.js';
+import { orderView } from '../engine/views.js';
+
+async function issueInBackground(ctx: EngineContext, order: Order, prepared: PreparedIssuance): Promise<void> {
+  try {
+    const issued = await ctx.issuance.issue(prepared);
+    await ctx.store.transitionOrder(order.id, 'processing', 'valid', { certificateSerial: issued.serial, updatedAt: ctx.clock.now() });
+    ctx.logger({ level: 'info', event: 'acme.order.valid', order: order.id, account: order.accountId, serial: issued.serial });
+  } catch (err) {
+    const problem = toProblem(err).document;
+    await ctx.store.transitionOrder(order.id, 'processing', 'invalid', { error: problem, updatedAt: ctx.clock.now() });
+    ctx.logger({ level: 'warn', event: 'acme.order.issuanceFailed', order: order.id, account: order.accountId, problem: problem.type, detail: problem.detail });
+  }
+}
+
+function decodeCsr(payload: Record<string, unknown>): Uint8Array {
+  const csr = payload['csr'];
+  if (typeof csr !== 'string' || csr === '') throw new CertwrightError('malformed', "The finalize payload needs 'csr', the base64url DER CSR (RFC 8555 §7.4)");
+  const der = decodeBase64urlStrict(csr);
+  if (der === undefined) throw new CertwrightError('badCSR', "'csr' is not strict base64url (RFC 8555 §7.4)");
+  return der;
+}
+
+/** POST to an order's finalize URL, signed with `kid`. */
+export async function finalizeOrder(ctx: EngineContext, req: AcmeRequest, id: string, log: Record<string, unknown>): Promise<ResponseParts> {
+  const verified = await verifyPost(ctx, req, 'kid');
+  const account = await signingAccount(ctx, verified);
+  log['account'] = account.id;
+  const stored = await ctx.store.getOrder(id);
+  if (stored === undefined) throw new CertwrightError('notFound', 'No such order');
+  requireOwner(stored.accountId, account, 'order');
+  const payload = requirePayload(verified, 'finalize');
+  const order = await currentOrder(ctx, stored);
+  if (order.status !== 'ready') throw new CertwrightError('orderNotReady', `The order is ${order.status}, not ready; it cannot be finalized (RFC 8555 §7.4)`);
+  const csrDer = decodeCsr(payload);
+  const authorizations = await currentAuthorizations(ctx, order.authorizationIds);
+  const stale = authorizations.filter((a) => a.status !== 'valid');
+  if (stale.length > 0 || authorizations.length !== order.authorizationIds.length) {
+    throw new CertwrightError('unauthorized', `Authorizations are no longer valid for: ${stale.map((a) => `${a.identifier.value} (${a.status})`).join(', ') || 'some identifiers'}`);
+  }
+  const prepared = await ctx.issuance.prepare({
+    csrDer,
+    identifiers: order.identifiers,
+    accountId: account.id,
+    orderId: order.id,
+    accountKeySpki: jwkToSpki(account.jwk),
+    ...(order.profile === undefined ? {} : { profile: order.profile }),
+    ...(order.notBefore === undefined ? {} : { notBefore: order.notBefore }),
+    ...(order.notAfter === undefined ? {} : { notAfter: order.notAfter }),
+  });
+  const processing = await ctx.store.transitionOrder(order.id, 'ready', 'processing', { updatedAt: ctx.clock.now() });
+  if (processing === undefined) {
+    const now = (await ctx.store.getOrder(order.id))?.status ?? 'unknown';
+    throw new CertwrightError('orderNotReady', `The order is ${now}, not ready; another finalization won (RFC 8555 §7.4)`);
+  }
+  log['order'] = order.id;
+  ctx.background.run(`issue ${order.id}`, () => issueInBackground(ctx, processing, prepared));
+  return jsonResponse(200, orderView(processing, ctx.urls), { location: ctx.urls.order(order.id), retryAfterSeconds: ctx.retryAfterSeconds });
+}
