@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+
+/** The standalone CA's configuration after defaults and overrides. */
+export interface StandaloneConfig {
+  /** Folder holding the CA keys, certificates and (by default) the SQLite database. */
+  dataDir: string;
+  /** `sqlite:<path>` / a file path, `postgres://…` or `mysql://…`. */
+  databaseUrl: string;
+  /** Subject common names for a CA created on first start. */
+  ca: {
+    rootCommonName: string;
+    intermediateCommonName: string;
+    organization: string;
+    keyType: 'P-256' | 'P-384' | 'RSA-2048' | 'RSA-3072' | 'RSA-4096';
+    rootValidityDays: number;
+    intermediateValidityDays: number;
+  };
+}
+
+/** A configuration error that names the offending field and where it came from. */
+export class ConfigError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`configuration: ${field}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const KEY_TYPES = ['P-256', 'P-384', 'RSA-2048', 'RSA-3072', 'RSA-4096'] as const;
+
+function expectString(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.trim() === '') throw new ConfigError(field, 'must be a non-empty string');
+  return value;
+}
+
+function expectPositiveInt(value: unknown, field: string, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value > max) {
+    throw new ConfigError(field, `must be a whole number from 1 to ${max}`);
+  }
+  return value;
+}
+
+function expectObject(value: unknown, field: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(field, 'must be an object');
+  return value as Record<string, unknown>;
+}
+
+function rejectUnknown(obj: Record<string, unknown>, known: readonly string[], prefix: string): void {
+  for (const key of Object.keys(obj)) {
+    if (!known.includes(key)) throw new ConfigError(prefix + key, `unknown setting (known: ${known.join(', ')})`);
+  }
+}
+
+/**
+ * Reads the configuration: defaults, then the JSON file named by
+ * `CERTWRIGHT_CONFIG` (or `<dataDir>/certwright.json` when it exists), then
+ * environment overrides (`CERTWRIGHT_DATA_DIR`, `CERTWRIGHT_DATABASE_URL`).
+ * Every invalid value is reported as a {@link ConfigError} naming its field.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): StandaloneConfig {
+  const dataDir = resolve(cwd, env['CERTWRIGHT_DATA_DIR'] ?? '.certwright');
+  const explicitFile = env['CERTWRIGHT_CONFIG'];
+  const file = explicitFile ? resolve(cwd, explicitFile) : join(dataDir, 'certwright.json');
+  let fromFile: Record<string, unknown> = {};
+  let text: string | undefined;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if (explicitFile) throw new ConfigError('CERTWRIGHT_CONFIG', `cannot read ${file}: ${(err as Error).message}`);
+  }
+  if (text !== undefined) {
+    try {
+      fromFile = expectObject(JSON.parse(text), file);
+    } catch (err) {
+      if (err instanceof ConfigError) throw err;
+      throw new ConfigError(file, `not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  rejectUnknown(fromFile, ['databaseUrl', 'ca'], '');
+  const caIn = fromFile['ca'] === undefined ? {} : expectObject(fromFile['ca'], 'ca');
+  rejectUnknown(caIn, ['rootCommonName', 'intermediateCommonName', 'organization', 'keyType', 'rootValidityDays', 'intermediateValidityDays'], 'ca.');
+  const keyType = caIn['keyType'] ?? 'P-256';
+  if (!KEY_TYPES.includes(keyType as (typeof KEY_TYPES)[number])) {
+    throw new ConfigError('ca.keyType', `must be one of ${KEY_TYPES.join(', ')}`);
+  }
+  const ca: StandaloneConfig['ca'] = {
+    rootCommonName: expectString(caIn['rootCommonName'] ?? 'certwright Root CA', 'ca.rootCommonName'),
+    intermediateCommonName: expectString(caIn['intermediateCommonName'] ?? 'certwright Issuing CA', 'ca.intermediateCommonName'),
+    organization: expectString(caIn['organization'] ?? 'certwright internal CA', 'ca.organization'),
+    keyType: keyType as StandaloneConfig['ca']['keyType'],
+    rootValidityDays: expectPositiveInt(caIn['rootValidityDays'] ?? 3650, 'ca.rootValidityDays', 36500),
+    intermediateValidityDays: expectPositiveInt(caIn['intermediateValidityDays'] ?? 1095, 'ca.intermediateValidityDays', 36500),
+  };
+  if (ca.intermediateValidityDays > ca.rootValidityDays) {
+    throw new ConfigError('ca.intermediateValidityDays', 'must not exceed ca.rootValidityDays');
+  }
+  const rawUrl = env['CERTWRIGHT_DATABASE_URL'] ?? (fromFile['databaseUrl'] as unknown) ?? `sqlite:${join(dataDir, 'certwright.sqlite')}`;
+  const databaseUrl = expectString(rawUrl, env['CERTWRIGHT_DATABASE_URL'] ? 'CERTWRIGHT_DATABASE_URL' : 'databaseUrl');
+  if (!/^(sqlite:|postgres(ql)?:\/\/|mysql:\/\/|mariadb:\/\/)/.test(databaseUrl) && !isAbsolute(databaseUrl)) {
+    throw new ConfigError(env['CERTWRIGHT_DATABASE_URL'] ? 'CERTWRIGHT_DATABASE_URL' : 'databaseUrl', 'must be sqlite:<path>, an absolute file path, postgres://… or mysql://…');
+  }
+  return { dataDir, databaseUrl, ca };
+}
