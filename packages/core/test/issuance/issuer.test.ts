@@ -3,7 +3,6 @@ import { children, readSingle, valueOf } from '../../src/x509/der-reader.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { CertwrightError } from '../../src/errors.js';
 import { seededRandom } from '../../src/random.js';
 import { generateSoftwareSigner } from '../../src/signers/software.js';
 import { createIntermediateCa, createRootCa, crossSign, importIssuer, withAlternateChain, caSerial } from '../../src/issuance/bootstrap.js';

@@ -1,4 +1,4 @@
-import { FakeClock } from '../../src/clock.js';
+import type { FakeClock } from '../../src/clock.js';
 import type { Identifier } from '../../src/identifier.js';
 import { createIntermediateCa, createRootCa } from '../../src/issuance/bootstrap.js';
 import { IssuerSet, type Issuer } from '../../src/issuance/issuer.js';

@@ -43,7 +43,7 @@ describe('write-ahead issuance pipeline', () => {
   }
 
   it('issues a certificate that openssl verifies as a TLS server certificate, storing every step', async () => {
-    const { engine: e, store, logger } = engine();
+    const { store, logger } = engine();
     const steps: PipelineStep[] = [];
     const withSteps = createIssuanceEngine({
       store,
@@ -164,10 +164,9 @@ describe('write-ahead issuance pipeline', () => {
 
   it('burns the serial and signs nothing when a lint fails', async () => {
     const failing: Linter = () => [{ lint: 'e_test_always_fails', message: 'refused for the test' }];
-    const { engine: e, store } = engine(new MemoryStore(), { linters: [failing] });
+    const store = new MemoryStore();
     const steps: string[] = [];
     const withHook = createIssuanceEngine({ store, issuers: hierarchy.issuers, profiles: profiles(), clock, random: cryptoRandom(), linters: [failing], onStep: (s) => void steps.push(s) });
-    void e;
     const csr = await csrFor([dns('a.example.com')]);
     const err = await rejects(withHook.issue(await withHook.prepare({ csrDer: csr.der, identifiers: [dns('a.example.com')] })));
     expect(err.code).toBe('serverInternal');
