@@ -5,3 +5,4 @@
  * @packageDocumentation
  */
 export * from './jws/index.js';
+export * from './engine/index.js';

@@ -1,6 +1,7 @@
 /**
  * The ACME (RFC 8555) engine: `createAcmeServer`, its request/response
- * types, options, URL layout and the validator interface.
+ * types, options, URL layout, the validator interface, the nonce service,
+ * and the ARI certificate id helpers.
  * @module
  */
 export * from './http-types.js';
@@ -8,5 +9,6 @@ export * from './options.js';
 export * from './server.js';
 export * from './urls.js';
 export * from './validator.js';
-export * from './certificate-info.js';
 export * from './nonce-service.js';
+export { certIdOf, parseCertId, readCertificate } from './certificate-info.js';
+export type { CertId, CertificateInfo } from './certificate-info.js';

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { generateKeyPairSync, sign as nodeSign, X509Certificate } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import {
   FakeClock,
@@ -250,3 +250,12 @@ export async function makeCsr(identifiers: Identifier[]): Promise<{ csr: Uint8Ar
 
 export const dns = (value: string): Identifier => ({ type: 'dns', value });
 export const ip = (value: string): Identifier => ({ type: 'ip', value });
+
+/** Signs a protected header and payload at the byte level, for headers jose refuses to produce (ES256/EdDSA/RS256). */
+export function signRaw(key: ClientKey, header: Record<string, unknown>, payload: unknown): { protected: string; payload: string; signature: string } {
+  const protectedB64 = Buffer.from(JSON.stringify({ alg: key.alg, ...header })).toString('base64url');
+  const payloadB64 = Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)).toString('base64url');
+  const input = Buffer.from(`${protectedB64}.${payloadB64}`, 'ascii');
+  const signature = key.alg === 'ES256' ? nodeSign('sha256', input, { key: key.privateKey, dsaEncoding: 'ieee-p1363' }) : nodeSign(key.alg === 'EdDSA' ? null : 'sha256', input, key.privateKey);
+  return { protected: protectedB64, payload: payloadB64, signature: signature.toString('base64url') };
+}
