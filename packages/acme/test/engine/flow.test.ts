@@ -211,11 +211,9 @@ describe('ACME engine: the issuance flow (RFC 8555 §7)', () => {
   });
 
   it('marks challenge, authorization and order invalid when validation fails, with the problem on the challenge', async () => {
-    const ca = await makeCa();
     const { CertwrightError } = await import('@certwright/core');
     const failing = { type: 'http-01', identifierTypes: ['dns' as const], validate: async () => { throw new CertwrightError('incorrectResponse', 'The key authorization file held "nope"'); } };
     const bad = await makeCa({ validators: [failing] });
-    void ca;
     const client = new TestClient(bad.server);
     await client.register();
     const created = await client.newOrder([dns('fail.example.com')]);

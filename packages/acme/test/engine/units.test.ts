@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import { CertwrightError, FakeClock, MemoryStore, cryptoRandom, memoryLogger } from '@certwright/core';
+import { createAcmeUrls, parseRoute } from '../../src/engine/urls.js';
+import { createNonceService } from '../../src/engine/nonce-service.js';
+import { createBackgroundTasks } from '../../src/engine/background.js';
+import { checkContacts, MAX_CONTACTS } from '../../src/resources/contacts.js';
+import { effectiveReason, parseReason } from '../../src/resources/revocation-reasons.js';
+import { suggestedWindow } from '../../src/resources/renewal-info.js';
+import { parseCertId } from '../../src/engine/certificate-info.js';
+import { keyAuthorization } from '../../src/engine/validator.js';
+import { BASE, makeCa } from './helpers.js';
+
+function thrown(fn: () => unknown): CertwrightError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof CertwrightError) return err;
+    throw err;
+  }
+  throw new Error('expected a CertwrightError');
+}
+
+describe('URL layout', () => {
+  const urls = createAcmeUrls(`${BASE}/`);
+
+  it('builds every resource URL under the base URL (a trailing slash is dropped)', () => {
+    expect(urls.directory).toBe(`${BASE}/directory`);
+    expect(urls.account('abc')).toBe(`${BASE}/acct/abc`);
+    expect(urls.orders('abc', 'c_1')).toBe(`${BASE}/acct/abc/orders?cursor=c_1`);
+    expect(urls.certificate('0a1b', 2)).toBe(`${BASE}/cert/0a1b/2`);
+    expect(urls.certificate('0a1b', 0)).toBe(`${BASE}/cert/0a1b`);
+  });
+
+  it('refuses a base URL that is not absolute http(s) without query or fragment', () => {
+    expect(() => createAcmeUrls('/acme')).toThrow(/absolute URL/);
+    expect(() => createAcmeUrls('ftp://ca.example/acme')).toThrow(/http\(s\)/);
+    expect(() => createAcmeUrls('https://ca.example/acme?x=1')).toThrow(/without query/);
+  });
+
+  it('parses the routes it builds', () => {
+    expect(parseRoute(urls, urls.newOrder)).toEqual({ kind: 'newOrder' });
+    expect(parseRoute(urls, urls.orders('abc', 'eyJ9'))).toEqual({ kind: 'orders', id: 'abc', cursor: 'eyJ9' });
+    expect(parseRoute(urls, urls.finalize('o1'))).toEqual({ kind: 'finalize', id: 'o1' });
+    expect(parseRoute(urls, urls.certificate('0a1b', 1))).toEqual({ kind: 'certificate', serial: '0a1b', alternate: 1 });
+    expect(parseRoute(urls, `${urls.renewalInfo}/AAAA.AQ`)).toEqual({ kind: 'renewalInfo', certId: 'AAAA.AQ' });
+  });
+
+  it.each([
+    'https://ca.example/other/directory',
+    'https://ca.example/acmedirectory',
+    `${BASE}/directory/`,
+    `${BASE}/directory?x=1`,
+    `${BASE}/acct/a/b`,
+    `${BASE}/acct/bad$id`,
+    `${BASE}/cert/XYZ`,
+    `${BASE}/cert/0a1b/0`,
+    `${BASE}/order/o1/finalize/x`,
+    `${BASE}/acct/a/orders?cursor=`,
+    `${BASE}/acct/a/orders?page=2`,
+    `${BASE}/constructor`,
+    `${BASE}/__proto__`,
+  ])('rejects %s', (url) => {
+    expect(parseRoute(urls, url)).toBeUndefined();
+  });
+});
+
+describe('nonce service (RFC 8555 §6.5)', () => {
+  it('issues 128-bit random nonces that redeem exactly once and not after expiry', async () => {
+    const clock = new FakeClock();
+    const nonces = createNonceService(new MemoryStore(), clock, cryptoRandom(), 1000);
+    const a = await nonces.issue();
+    const b = await nonces.issue();
+    expect(a).not.toBe(b);
+    expect(Buffer.from(a, 'base64url')).toHaveLength(16);
+    expect(await nonces.redeem(a)).toBe(true);
+    expect(await nonces.redeem(a)).toBe(false);
+    clock.advance(1000);
+    expect(await nonces.redeem(b)).toBe(false);
+    expect(await nonces.redeem('forged')).toBe(false);
+  });
+
+  it('shares nonces between two server instances on one store', async () => {
+    const store = new MemoryStore();
+    const clock = new FakeClock();
+    const one = createNonceService(store, clock, cryptoRandom(), 60_000);
+    const two = createNonceService(store, clock, cryptoRandom(), 60_000);
+    expect(await two.redeem(await one.issue())).toBe(true);
+  });
+});
+
+describe('contacts', () => {
+  it('refuses more than the maximum number of contacts, naming the limit', () => {
+    const many = Array.from({ length: MAX_CONTACTS + 1 }, (_, i) => `mailto:a${i}@example.com`);
+    const err = thrown(() => checkContacts(many));
+    expect(err.code).toBe('invalidContact');
+    expect(err.detail).toMatch(new RegExp(`At most ${MAX_CONTACTS} contacts`));
+  });
+
+  it('refuses a non-string contact and an overlong one', () => {
+    expect(thrown(() => checkContacts([42])).detail).toMatch(/must be a string/);
+    expect(thrown(() => checkContacts([`mailto:${'a'.repeat(400)}@example.com`])).detail).toMatch(/longer than 320/);
+  });
+});
+
+describe('revocation reasons', () => {
+  it('maps absence to unspecified and keeps allowed codes', () => {
+    expect(parseReason(undefined)).toBe(0);
+    for (const r of [0, 1, 3, 4, 5]) expect(parseReason(r)).toBe(r);
+  });
+
+  it('allows keyCompromise only with the certificate key, and forces cessationOfOperation for authorized third parties', () => {
+    expect(effectiveReason(1, 'certificateKey')).toBe(1);
+    expect(thrown(() => effectiveReason(1, 'issuingAccount')).code).toBe('badRevocationReason');
+    expect(effectiveReason(4, 'issuingAccount')).toBe(4);
+    expect(effectiveReason(4, 'authorizedAccount')).toBe(5);
+  });
+});
+
+describe('ARI helpers (RFC 9773)', () => {
+  it('computes the middle third, and an already-open window for revoked certificates', () => {
+    const nb = new Date('2026-01-01T00:00:00Z');
+    const na = new Date('2026-01-31T00:00:00Z');
+    const now = new Date('2026-01-05T00:00:00Z');
+    expect(suggestedWindow(nb, na, undefined, now)).toEqual({ start: new Date('2026-01-11T00:00:00Z'), end: new Date('2026-01-21T00:00:00Z') });
+    const revoked = suggestedWindow(nb, na, new Date('2026-01-04T00:00:00Z'), now);
+    expect(revoked).toEqual({ start: new Date('2026-01-04T00:00:00Z'), end: now });
+  });
+
+  it('parses a certID into key identifier and serial hex, refusing superfluous zero octets', () => {
+    expect(parseCertId('aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE')).toEqual({ keyIdentifier: new Uint8Array(Buffer.from('aYhba4dGQEHhs3uEe6CuLN4ByNQ', 'base64url')), serialHex: '0087654321' });
+    expect(thrown(() => parseCertId('AAAA.AAE')).detail).toMatch(/superfluous leading zero/);
+    expect(thrown(() => parseCertId(`AAAA.${Buffer.alloc(22, 1).toString('base64url')}`)).detail).toMatch(/longer than 20 octets/);
+  });
+});
+
+describe('key authorization (RFC 8555 §8.1)', () => {
+  it('joins token and thumbprint with a dot', () => {
+    expect(keyAuthorization('tok', 'thumb')).toBe('tok.thumb');
+  });
+});
+
+describe('background tasks', () => {
+  it('logs a failing task and drain waits for tasks started by tasks', async () => {
+    const logger = memoryLogger();
+    const tasks = createBackgroundTasks(logger);
+    const done: string[] = [];
+    tasks.run('outer', async () => {
+      await new Promise((r) => setTimeout(r, 5));
+      tasks.run('inner', async () => {
+        await new Promise((r) => setTimeout(r, 5));
+        done.push('inner');
+      });
+      done.push('outer');
+    });
+    tasks.run('bad', async () => {
+      throw new Error('boom');
+    });
+    await tasks.drain();
+    expect(done).toEqual(['outer', 'inner']);
+    expect(tasks.size).toBe(0);
+    expect(logger.events).toContainEqual(expect.objectContaining({ event: 'acme.background.failed', task: 'bad', error: 'boom' }));
+  });
+});
+
+describe('server configuration', () => {
+  it('refuses a default profile that is not offered and non-positive lifetimes', async () => {
+    await expect(makeCa({ defaultProfile: 'gold' })).rejects.toThrow(/defaultProfile "gold"/);
+    await expect(makeCa({ lifetimes: { order: 0, authorization: 1, pendingAuthorization: 1, nonce: 1 } })).rejects.toThrow(/lifetimes\.order/);
+    await expect(makeCa({ ordersPageSize: -1 })).rejects.toThrow(/ordersPageSize/);
+  });
+});
