@@ -122,6 +122,13 @@ export class SessionPool {
     return broken.length;
   }
 
+  /** Drops every idle session, closing those the token still knows (`valid` true). */
+  discardIdle(valid: (session: Handle) => boolean): number {
+    const all = [...this.idle];
+    for (const session of all) this.discard(session, !valid(session));
+    return all.length;
+  }
+
   /**
    * Closes idle sessions now and busy ones when released; pending waiters
    * are rejected with {@link HsmError} `closed`.

@@ -358,7 +358,8 @@ class HsmSigner implements Pkcs11Signer {
       if (returnCode === 'CKR_CRYPTOKI_NOT_INITIALIZED') this.module.reinitialize();
       this.slotRef.slot = findSlot(pkcs11, this.options.token);
     }
-    this.pool.prune((session) => this.sessionValid(session));
+    if (scope === 'device') this.pool.discardIdle((session) => this.sessionValid(session));
+    else this.pool.prune((session) => this.sessionValid(session));
     const session = await this.pool.acquire();
     try {
       await this.ensureLogin(session);

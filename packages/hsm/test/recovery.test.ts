@@ -121,10 +121,14 @@ describe('recovery', () => {
 
   it('recovers from a device error (CKR_DEVICE_ERROR) by resetting the pool and retries once', async () => {
     const s = await signer({ poolSize: 2 });
+    const before = new Set(s.diagnostics().idleSessions.map((h) => h.toString('hex')));
     let failures = 1;
     patchSign((original, ...args) => (failures-- > 0 ? Promise.reject(pkcs11Error('CKR_DEVICE_ERROR', 0x30)) : original(...args)));
     await expectValid(s, 0, await s.sign(data(0)));
     expect(s.diagnostics().recoveries).toBe(1);
+    const after = s.diagnostics().idleSessions.map((h) => h.toString('hex'));
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.some((h) => before.has(h))).toBe(false);
   });
 
   it('fails with an error naming the return code when the retry after recovery fails too', async () => {

@@ -56,6 +56,14 @@ describe('SessionPool', () => {
     expect(pool.size).toBe(1);
   });
 
+  it('a device reset drops every idle session, closing only those the token still knows', async () => {
+    const { pool, closed } = fakePool(3);
+    await pool.fill();
+    expect(pool.discardIdle((s) => s[0] !== 1)).toBe(3);
+    expect(closed.sort()).toEqual([0, 2]);
+    expect(pool.size).toBe(0);
+  });
+
   it('an aborted waiter leaves the queue and rejects with the abort reason', async () => {
     const { pool } = fakePool(1);
     const a = await pool.acquire();

@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -48,7 +48,7 @@ export interface SoftHsm {
 /** Writes a SoftHSM2 config under `dir`, sets SOFTHSM2_CONF, and initialises the tokens with softhsm2-util. */
 export async function prepareSoftHsm(dir: string, labels: readonly string[]): Promise<Record<string, FixtureToken>> {
   const tokenDir = join(dir, 'tokens');
-  await run('mkdir', ['-p', tokenDir]);
+  await mkdir(tokenDir, { recursive: true });
   const conf = join(dir, 'softhsm2.conf');
   await writeFile(conf, `directories.tokendir = ${tokenDir}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`);
   process.env['SOFTHSM2_CONF'] = conf;
