@@ -24,12 +24,12 @@ import { getCertificate } from '../resources/certificate.js';
 import { revokeCert } from '../resources/revoke-cert.js';
 import { getRenewalInfo } from '../resources/renewal-info.js';
 
-/** The methods a route accepts. */
+/** The methods a route accepts (HEAD wherever GET is, answered without a body). */
 export function allowedMethods(route: Route): readonly string[] {
   switch (route.kind) {
     case 'directory':
     case 'renewalInfo':
-      return ['GET'];
+      return ['GET', 'HEAD'];
     case 'newNonce':
       return ['HEAD', 'GET'];
     default:

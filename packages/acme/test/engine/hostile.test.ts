@@ -4,6 +4,7 @@
  * naming the rule, and that the store saw no state-changing write.
  */
 import { FlattenedSign } from 'jose';
+import { buildCsr, softwareSignerFromKeyObject } from '@certwright/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AcmeResponse } from '../../src/engine/index.js';
 import { certIdOf, readCertificate } from '../../src/engine/certificate-info.js';
@@ -154,6 +155,7 @@ const rows: Row[] = [
   { name: 'finalize with a csr that is not base64url', status: 400, type: 'badCSR', detail: /not strict base64url/, run: (e) => jws(e, String(e.readyOrder['finalize']), { csr: 'MII+/==' }) },
   { name: 'finalize with a csr that is not DER', status: 400, type: 'badCSR', detail: /./, run: (e) => jws(e, String(e.readyOrder['finalize']), { csr: b64('not a csr') }) },
   { name: 'finalize with a CSR for other names', status: 400, type: 'badCSR', detail: /other\.example\.com/, run: async (e) => jws(e, String(e.readyOrder['finalize']), { csr: b64((await makeCsr([dns('other.example.com')])).csr) }) },
+  { name: 'finalize with a CSR signed by the account key', status: 400, type: 'badCSR', detail: /account/i, run: async (e) => jws(e, String(e.readyOrder['finalize']), { csr: b64(await buildCsr({ signer: softwareSignerFromKeyObject(e.a.key.privateKey), identifiers: [dns('ready.example.com')] })) }) },
   { name: 'finalize by another account', status: 403, type: 'unauthorized', detail: /order does not belong/, run: async (e) => asB(e, String(e.readyOrder['finalize']), { csr: b64((await makeCsr([dns('ready.example.com')])).csr) }) },
   // ---- certificates and revocation ----
   { name: 'certificate fetched by another account', status: 403, type: 'unauthorized', detail: /certificate does not belong/, run: (e) => asB(e, e.certUrl, '') },

@@ -65,6 +65,33 @@ describe('ACME engine: lifecycle and state rules', () => {
     expect(String((order['error'] as { detail: string }).detail)).toMatch(/expired before it was finalized/);
   });
 
+  it('shows a processing order with Retry-After while issuance runs', async () => {
+    const ca = await makeCa();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const slow = await makeCa({ issuance: { prepare: (r) => ca.issuance.prepare(r), issue: async (p) => { await gate; return ca.issuance.issue(p); } } });
+    const client = new TestClient(slow.server);
+    const { url, order } = await client.readyOrder(slow, [dns('slowissue.example.com')]);
+    const { csr } = await makeCsr([dns('slowissue.example.com')]);
+    await client.post(String(order['finalize']), { csr: Buffer.from(csr).toString('base64url') });
+    const mid = await client.post(url, '');
+    expect(jsonBody(mid)['status']).toBe('processing');
+    expect(mid.headers['Retry-After']).toBe('3');
+    release();
+    await slow.server.drain();
+    const done = await client.post(url, '');
+    expect(jsonBody(done)['status']).toBe('valid');
+    expect(done.headers['Retry-After']).toBeUndefined();
+  });
+
+  it('answers HEAD on the directory without a body', async () => {
+    const ca = await makeCa();
+    const res = await ca.server.handle({ method: 'HEAD', url: URL_OF.directory, headers: {}, body: undefined });
+    expect(res.status).toBe(200);
+    expect(res.body).toBeUndefined();
+    expect(res.headers['Replay-Nonce']).toBeDefined();
+  });
+
   it('answers 404 for an alternate chain that does not exist', async () => {
     const ca = await makeCa();
     const client = new TestClient(ca.server);

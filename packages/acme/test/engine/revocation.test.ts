@@ -1,5 +1,6 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { buildCsr, softwareSignerFromKeyObject } from '@certwright/core';
 import type { PublicJwk } from '@certwright/core';
 import { TestClient, URL_OF, dns, jsonBody, makeCa } from './helpers.js';
 import type { ClientKey } from './helpers.js';
@@ -50,6 +51,18 @@ describe('ACME engine: revocation (RFC 8555 §7.6)', () => {
     expect((await ca.store.getCertificate(serial))?.revocationReason).toBe(1);
     const spki = createPublicKey(leafKey).export({ format: 'der', type: 'spki' });
     expect(await ca.store.getBlockedKey(createHash('sha256').update(spki).digest('hex'))).toMatchObject({ reason: 'keyCompromise', sourceSerial: serial });
+  });
+
+  it('refuses a later CSR with a key revoked for keyCompromise', async () => {
+    const ca = await makeCa();
+    const client = new TestClient(ca.server);
+    const { certDer, certKey: leafKey } = await client.issue(ca, [dns('blocked.example.com')]);
+    expect((await client.post(URL_OF.revokeCert, { certificate: b64(certDer), reason: 1 }, { useJwk: true, key: certKey(leafKey) })).status).toBe(200);
+    const { order } = await client.readyOrder(ca, [dns('blocked.example.com')]);
+    const csr = await buildCsr({ signer: softwareSignerFromKeyObject(leafKey), identifiers: [dns('blocked.example.com')] });
+    const res = await client.post(String(order['finalize']), { csr: b64(csr) });
+    expect(res.status).toBe(400);
+    expect(String(jsonBody(res)['detail'])).toMatch(/block/i);
   });
 
   it('lets the certificate key raise an earlier revocation to keyCompromise, but nothing else twice', async () => {
