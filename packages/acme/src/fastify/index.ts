@@ -1,0 +1,9 @@
+/**
+ * `@certwright/acme/fastify` — the Fastify (5.x) adapter of the ACME
+ * engine. Fastify is an optional peer dependency, imported (as types) only
+ * here.
+ * @module
+ */
+export { acmePlugin } from './plugin.js';
+export type { AcmePluginOptions } from './plugin.js';
+export type { AdapterOptions } from '../node/options.js';

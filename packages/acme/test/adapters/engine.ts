@@ -1,0 +1,58 @@
+import {
+  IssuerSet,
+  MemoryStore,
+  createIdentifierPolicy,
+  createIntermediateCa,
+  createIssuanceEngine,
+  createRootCa,
+  cryptoRandom,
+  defaultProfiles,
+  silentLogger,
+  systemClock,
+  DAY,
+  HOUR,
+} from '@certwright/core';
+import type { Issuer } from '@certwright/core';
+import { autoValidValidator, createAcmeServer } from '../../src/engine/index.js';
+import type { AcmeServer } from '../../src/engine/index.js';
+
+let hierarchy: Promise<{ root: Issuer; intermediate: Issuer }> | undefined;
+
+/** One P-256 root and intermediate per test file. */
+export function testHierarchy(): Promise<{ root: Issuer; intermediate: Issuer }> {
+  hierarchy ??= (async () => {
+    const clock = systemClock();
+    const random = cryptoRandom();
+    const root = await createRootCa({ subject: [{ type: 'CN', value: 'Adapter Test Root' }], keyType: 'P-256', validitySeconds: 365 * 86400, clock, random });
+    const intermediate = await createIntermediateCa({ root, subject: [{ type: 'CN', value: 'Adapter Test Issuing CA' }], keyType: 'P-256', validitySeconds: 180 * 86400, clock, random });
+    return { root, intermediate };
+  })();
+  return hierarchy;
+}
+
+/** An engine on a MemoryStore with auto-valid http-01 and dns-01, serving at `baseUrl`. */
+export async function testEngine(baseUrl: string): Promise<AcmeServer> {
+  const { intermediate } = await testHierarchy();
+  const store = new MemoryStore();
+  const clock = systemClock();
+  const random = cryptoRandom();
+  const issuers = new IssuerSet([intermediate]);
+  return createAcmeServer({
+    baseUrl,
+    store,
+    issuance: createIssuanceEngine({ store, issuers, profiles: defaultProfiles(), clock, random }),
+    chains: (id) => {
+      const issuer = issuers.byId(id);
+      return issuer === undefined ? undefined : { chain: issuer.chain.slice(0, -1), alternateChains: [] };
+    },
+    identifierPolicy: createIdentifierPolicy({}),
+    validators: [autoValidValidator('http-01'), autoValidValidator('dns-01')],
+    clock,
+    logger: silentLogger,
+    random,
+    lifetimes: { order: DAY, authorization: DAY, pendingAuthorization: HOUR, nonce: HOUR },
+    authorizationReuse: { enabled: false, minRemainingMs: 0 },
+    preAuthorization: false,
+    retryAfterSeconds: 1,
+  });
+}
