@@ -102,11 +102,11 @@ function sharedHierarchy(): Promise<{ root: Issuer; intermediate: Issuer; clock:
   return hierarchy;
 }
 
-/** A CA on a MemoryStore with the real issuance engine and counting auto-valid validators. */
-export async function makeCa(overrides: Partial<AcmeServerOptions> = {}): Promise<TestCa> {
+/** A CA on `baseStore` (default a MemoryStore) with the real issuance engine and counting auto-valid validators. */
+export async function makeCa(overrides: Partial<AcmeServerOptions> = {}, baseStore: Store = new MemoryStore()): Promise<TestCa> {
   const { root, intermediate } = await sharedHierarchy();
   const clock = new FakeClock('2026-03-01T00:00:00Z');
-  const { store, writes } = recordingStore(new MemoryStore());
+  const { store, writes } = recordingStore(baseStore);
   const random = cryptoRandom();
   const issuers = new IssuerSet([intermediate]);
   const issuance = createIssuanceEngine({ store, issuers, profiles: defaultProfiles(), clock, random });
