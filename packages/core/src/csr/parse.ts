@@ -12,16 +12,18 @@ import type { SignatureAlgorithm } from '../signer.js';
 import { CertwrightError } from '../errors.js';
 import { formatIp } from '../policy/ip-address.js';
 import {
-  decodeBitStringBytes,
-  decodeInteger,
-  decodeOid,
+  children,
   DerError,
+  encodingOf,
   expectTag,
-  readChildren,
+  readBitStringOctets,
+  readInteger,
+  readOid,
   readSingle,
-  TAG,
-  type DerElement,
-} from '../keys/der.js';
+  valueOf,
+  type Tlv,
+} from '../x509/der-reader.js';
+import { Tag } from '../x509/der.js';
 import { signatureAlgorithmFromDer } from '../signers/algorithms.js';
 import { verifySignature } from '../signers/verify.js';
 import { csrDerFromBase64url, csrDerFromPem } from './encoding.js';
@@ -65,32 +67,32 @@ function bad(detail: string): CertwrightError {
   return new CertwrightError('badCSR', detail);
 }
 
-function decodeDirectoryString(element: DerElement): string {
-  const bytes = element.value;
+function decodeDirectoryString(element: Tlv): string {
+  const bytes = valueOf(element);
   switch (element.tag) {
-    case TAG.UTF8_STRING:
+    case Tag.UTF8_STRING:
       return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    case TAG.PRINTABLE_STRING:
-    case TAG.IA5_STRING:
-      if (bytes.some((b) => b > 0x7f)) throw new DerError('non-ASCII byte in an ASCII string');
+    case Tag.PRINTABLE_STRING:
+    case Tag.IA5_STRING:
+      if (bytes.some((b) => b > 0x7f)) throw new DerError('non-ASCII byte in an ASCII string', element.start);
       return Buffer.from(bytes).toString('latin1');
-    case TAG.TELETEX_STRING:
+    case Tag.TELETEX_STRING:
       return Buffer.from(bytes).toString('latin1');
-    case TAG.BMP_STRING:
+    case Tag.BMP_STRING:
       return new TextDecoder('utf-16be', { fatal: true }).decode(bytes);
     default:
-      throw new DerError(`unsupported string type 0x${element.tag.toString(16)} in the subject`);
+      throw new DerError(`unsupported string type 0x${element.tag.toString(16)} in the subject`, element.start);
   }
 }
 
 /** The single commonName of a Name, if any (RFC 5280 §4.1.2.4). */
-function readCommonName(subject: DerElement): string | undefined {
+function readCommonName(subject: Tlv): string | undefined {
   const names: string[] = [];
-  for (const rdn of readChildren(expectTag(subject, TAG.SEQUENCE, 'subject'))) {
-    for (const atv of readChildren(expectTag(rdn, TAG.SET, 'RelativeDistinguishedName'))) {
-      const [type, value, ...rest] = readChildren(expectTag(atv, TAG.SEQUENCE, 'AttributeTypeAndValue'));
-      if (type === undefined || value === undefined || rest.length > 0) throw new DerError('malformed AttributeTypeAndValue');
-      if (decodeOid(type) === OID.commonName) names.push(decodeDirectoryString(value));
+  for (const rdn of children(expectTag(subject, Tag.SEQUENCE, 'subject'))) {
+    for (const atv of children(expectTag(rdn, Tag.SET, 'RelativeDistinguishedName'))) {
+      const [type, value, ...rest] = children(expectTag(atv, Tag.SEQUENCE, 'AttributeTypeAndValue'));
+      if (type === undefined || value === undefined || rest.length > 0) throw new DerError('malformed AttributeTypeAndValue', atv.start);
+      if (readOid(type) === OID.commonName) names.push(decodeDirectoryString(value));
     }
   }
   if (names.length > 1) throw bad(`the CSR subject has ${names.length} commonNames; at most one is allowed`);
@@ -104,17 +106,17 @@ interface SanResult {
 
 /** Reads GeneralNames from a subjectAltName extension value; only dNSName and iPAddress are accepted. */
 function readSubjectAltNames(extnValue: Uint8Array, out: SanResult): void {
-  const names = readChildren(readSingle(extnValue, TAG.SEQUENCE));
+  const names = children(expectTag(readSingle(extnValue), Tag.SEQUENCE, 'subjectAltName'));
   if (names.length === 0) throw bad('the CSR subjectAltName extension is empty');
   for (const name of names) {
     const choice = name.tag & 0x1f;
+    const bytes = valueOf(name);
     if (name.tag === 0x82) {
-      if (name.value.length === 0 || name.value.some((b) => b > 0x7f)) {
+      if (bytes.length === 0 || bytes.some((b) => b > 0x7f)) {
         throw bad('a dNSName SAN in the CSR is empty or not ASCII (IA5String)');
       }
-      out.dnsNames.push(Buffer.from(name.value).toString('latin1').toLowerCase());
+      out.dnsNames.push(Buffer.from(bytes).toString('latin1').toLowerCase());
     } else if (name.tag === 0x87) {
-      const bytes = name.value;
       if (bytes.length !== 4 && bytes.length !== 16) {
         throw bad(`an iPAddress SAN in the CSR has ${bytes.length} octets; it must have 4 or 16`);
       }
@@ -126,25 +128,25 @@ function readSubjectAltNames(extnValue: Uint8Array, out: SanResult): void {
 }
 
 /** Reads the attributes of a CertificationRequestInfo; returns SANs and requested extension OIDs. */
-function readAttributes(attributes: DerElement): SanResult & { requestedExtensions: string[] } {
+function readAttributes(attributes: Tlv): SanResult & { requestedExtensions: string[] } {
   const out = { dnsNames: [] as string[], ipAddresses: [] as string[], requestedExtensions: [] as string[] };
   let seenExtensionRequest = false;
-  for (const attribute of readChildren(attributes)) {
-    const [type, values, ...rest] = readChildren(expectTag(attribute, TAG.SEQUENCE, 'Attribute'));
-    if (type === undefined || values === undefined || rest.length > 0) throw new DerError('malformed Attribute');
-    expectTag(values, TAG.SET, 'Attribute values');
-    if (decodeOid(type) !== OID.extensionRequest) continue;
-    const sets = readChildren(values);
+  for (const attribute of children(attributes)) {
+    const [type, values, ...rest] = children(expectTag(attribute, Tag.SEQUENCE, 'Attribute'));
+    if (type === undefined || values === undefined || rest.length > 0) throw new DerError('malformed Attribute', attribute.start);
+    expectTag(values, Tag.SET, 'Attribute values');
+    if (readOid(type) !== OID.extensionRequest) continue;
+    const sets = children(values);
     if (seenExtensionRequest || sets.length !== 1) throw bad('the CSR must carry at most one extensionRequest with one value');
     seenExtensionRequest = true;
-    for (const extension of readChildren(expectTag(sets[0], TAG.SEQUENCE, 'Extensions'))) {
-      const fields = readChildren(expectTag(extension, TAG.SEQUENCE, 'Extension'));
-      const oid = decodeOid(expectTag(fields[0], TAG.OID, 'extnID'));
+    for (const extension of children(expectTag(sets[0], Tag.SEQUENCE, 'Extensions'))) {
+      const fields = children(expectTag(extension, Tag.SEQUENCE, 'Extension'));
+      const oid = readOid(expectTag(fields[0], Tag.OID, 'extnID'));
       const last = fields[fields.length - 1];
-      if (fields.length < 2 || fields.length > 3 || (fields.length === 3 && fields[1]!.tag !== TAG.BOOLEAN)) {
-        throw new DerError(`malformed Extension ${oid}`);
+      if (fields.length < 2 || fields.length > 3 || (fields.length === 3 && fields[1]!.tag !== Tag.BOOLEAN)) {
+        throw new DerError(`malformed Extension ${oid}`, extension.start);
       }
-      const extnValue = expectTag(last, TAG.OCTET_STRING, 'extnValue').value;
+      const extnValue = valueOf(expectTag(last, Tag.OCTET_STRING, 'extnValue'));
       if (out.requestedExtensions.includes(oid)) throw bad(`the CSR requests extension ${oid} twice`);
       out.requestedExtensions.push(oid);
       if (oid === OID.subjectAltName) readSubjectAltNames(extnValue, out);
@@ -153,9 +155,9 @@ function readAttributes(attributes: DerElement): SanResult & { requestedExtensio
   return out;
 }
 
-function describeAlgorithm(algorithmIdentifier: DerElement): string {
+function describeAlgorithm(algorithmIdentifier: Tlv): string {
   try {
-    const oid = decodeOid(readChildren(expectTag(algorithmIdentifier, TAG.SEQUENCE, 'signatureAlgorithm'))[0]!);
+    const oid = readOid(expectTag(children(expectTag(algorithmIdentifier, Tag.SEQUENCE, 'signatureAlgorithm'))[0], Tag.OID, 'algorithm'));
     const weak = WEAK_SIGNATURE_ALGORITHMS[oid];
     return weak === undefined ? `${oid} (or its parameters)` : `${weak} (${oid}): SHA-1 and MD5 are not accepted`;
   } catch {
@@ -172,31 +174,32 @@ function describeAlgorithm(algorithmIdentifier: DerElement): string {
  * nothing at all. The key itself is judged separately by `checkPublicKey`.
  */
 export async function parseCsrDer(der: Uint8Array): Promise<ParsedCsr> {
-  let parsed: Omit<ParsedCsr, 'signatureAlgorithm'> & { tbs: Uint8Array; signature: Uint8Array; algorithm: DerElement };
+  let parsed: Omit<ParsedCsr, 'signatureAlgorithm'> & { tbs: Uint8Array; signature: Uint8Array; algorithm: Tlv };
   try {
-    const [info, algorithm, signatureBits, ...rest] = readChildren(readSingle(der, TAG.SEQUENCE));
-    if (rest.length > 0) throw new DerError('CertificationRequest has extra fields');
-    const [version, subject, spki, attributes, ...more] = readChildren(expectTag(info, TAG.SEQUENCE, 'CertificationRequestInfo'));
-    if (more.length > 0) throw new DerError('CertificationRequestInfo has extra fields');
-    if (decodeInteger(expectTag(version, TAG.INTEGER, 'version')) !== 0n) throw bad('the CSR version must be v1 (0)');
-    const commonName = readCommonName(expectTag(subject, TAG.SEQUENCE, 'subject'));
-    expectTag(spki, TAG.SEQUENCE, 'subjectPKInfo');
+    const request = expectTag(readSingle(der), Tag.SEQUENCE, 'CertificationRequest');
+    const [info, algorithm, signatureBits, ...rest] = children(request);
+    if (rest.length > 0) throw new DerError('CertificationRequest has extra fields', rest[0]!.start);
+    const [version, subject, spki, attributes, ...more] = children(expectTag(info, Tag.SEQUENCE, 'CertificationRequestInfo'));
+    if (more.length > 0) throw new DerError('CertificationRequestInfo has extra fields', more[0]!.start);
+    if (readInteger(expectTag(version, Tag.INTEGER, 'version')) !== 0n) throw bad('the CSR version must be v1 (0)');
+    const commonName = readCommonName(expectTag(subject, Tag.SEQUENCE, 'subject'));
+    const subjectPublicKeyInfo = encodingOf(expectTag(spki, Tag.SEQUENCE, 'subjectPKInfo')).slice();
     const attrs = readAttributes(expectTag(attributes, 0xa0, 'attributes'));
     const common = commonName === undefined ? {} : { commonName };
     parsed = {
       der,
-      subjectPublicKeyInfo: spki!.raw.slice(),
+      subjectPublicKeyInfo,
       ...common,
       ...attrs,
-      tbs: info!.raw,
-      algorithm: expectTag(algorithm, TAG.SEQUENCE, 'signatureAlgorithm'),
-      signature: decodeBitStringBytes(expectTag(signatureBits, TAG.BIT_STRING, 'signature')),
+      tbs: encodingOf(info!),
+      algorithm: expectTag(algorithm, Tag.SEQUENCE, 'signatureAlgorithm'),
+      signature: readBitStringOctets(expectTag(signatureBits, Tag.BIT_STRING, 'signature')),
     };
   } catch (err) {
     if (err instanceof DerError) throw bad(`the CSR is malformed: ${err.message}`);
     throw err;
   }
-  const signatureAlgorithm = signatureAlgorithmFromDer(parsed.algorithm.raw);
+  const signatureAlgorithm = signatureAlgorithmFromDer(encodingOf(parsed.algorithm));
   if (signatureAlgorithm === undefined) {
     throw bad(`the CSR signature algorithm ${describeAlgorithm(parsed.algorithm)} is not supported`);
   }

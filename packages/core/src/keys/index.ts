@@ -3,7 +3,7 @@
  * conversion and thumbprints, and the key policy with its weak-key checks.
  * @packageDocumentation
  */
-export { DerError } from './der.js';
+export { DerError } from '../x509/der-reader.js';
 export * from './curves.js';
 export * from './spki.js';
 export * from './jwk.js';

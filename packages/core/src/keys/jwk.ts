@@ -6,7 +6,7 @@
  * modulus).
  */
 import { createHash } from 'node:crypto';
-import { concatBytes, encodeOid, encodeTlv, TAG } from './der.js';
+import { bitString, concatDer, encodeDer, integerFromUnsigned, NULL_DER, oid, sequence, type Der } from '../x509/der.js';
 import { CURVES, type NamedCurve } from './curves.js';
 import { KEY_ALGORITHM_OIDS } from './spki.js';
 import type { PublicJwk } from '../domain/entities.js';
@@ -21,15 +21,8 @@ function base64urlDecode(value: unknown, member: string): Uint8Array {
   return bytes;
 }
 
-function unsignedIntegerTlv(bytes: Uint8Array): Uint8Array {
-  let start = 0;
-  while (start < bytes.length - 1 && bytes[start] === 0) start++;
-  const trimmed = bytes.subarray(start);
-  return encodeTlv(TAG.INTEGER, (trimmed[0]! & 0x80) !== 0 ? concatBytes(Uint8Array.of(0), trimmed) : trimmed);
-}
-
-function spki(algorithmIdentifier: Uint8Array, key: Uint8Array): Uint8Array {
-  return encodeTlv(TAG.SEQUENCE, concatBytes(algorithmIdentifier, encodeTlv(TAG.BIT_STRING, concatBytes(Uint8Array.of(0), key))));
+function spki(algorithmIdentifier: Der, key: Uint8Array): Uint8Array {
+  return encodeDer(sequence(algorithmIdentifier, bitString(key)));
 }
 
 /** Big-endian bytes of a non-negative bigint, left-padded to `length` when given. */
@@ -40,24 +33,31 @@ function bigIntBytes(value: bigint, length?: number): Uint8Array {
   return new Uint8Array(Buffer.from(hex, 'hex'));
 }
 
+function rsaSpkiFromBytes(modulus: Uint8Array, exponent: Uint8Array): Uint8Array {
+  const key = encodeDer(sequence(integerFromUnsigned(modulus), integerFromUnsigned(exponent)));
+  return spki(sequence(oid(KEY_ALGORITHM_OIDS.rsaEncryption), NULL_DER), key);
+}
+
+function ecSpkiFromBytes(curve: NamedCurve, x: Uint8Array, y: Uint8Array): Uint8Array {
+  const algorithm = sequence(oid(KEY_ALGORITHM_OIDS.ecPublicKey), oid(CURVES[curve].oid));
+  return spki(algorithm, concatDer(Uint8Array.of(0x04), x, y));
+}
+
 /** DER SubjectPublicKeyInfo of an RSA public key (RFC 3279 §2.3.1). */
 export function rsaSpki(modulus: bigint, exponent: bigint): Uint8Array {
-  const algorithm = encodeTlv(TAG.SEQUENCE, concatBytes(encodeOid(KEY_ALGORITHM_OIDS.rsaEncryption), Uint8Array.of(TAG.NULL, 0)));
-  const key = encodeTlv(TAG.SEQUENCE, concatBytes(unsignedIntegerTlv(bigIntBytes(modulus)), unsignedIntegerTlv(bigIntBytes(exponent))));
-  return spki(algorithm, key);
+  return rsaSpkiFromBytes(bigIntBytes(modulus), bigIntBytes(exponent));
 }
 
 /** DER SubjectPublicKeyInfo of an EC point, uncompressed (RFC 5480 §2). It does not check that the point is on the curve. */
 export function ecSpki(curve: NamedCurve, x: bigint, y: bigint): Uint8Array {
-  const { oid, coordinateLength } = CURVES[curve];
-  const algorithm = encodeTlv(TAG.SEQUENCE, concatBytes(encodeOid(KEY_ALGORITHM_OIDS.ecPublicKey), encodeOid(oid)));
-  return spki(algorithm, concatBytes(Uint8Array.of(0x04), bigIntBytes(x, coordinateLength), bigIntBytes(y, coordinateLength)));
+  const { coordinateLength } = CURVES[curve];
+  return ecSpkiFromBytes(curve, bigIntBytes(x, coordinateLength), bigIntBytes(y, coordinateLength));
 }
 
 /** DER SubjectPublicKeyInfo of a 32-byte Ed25519 public key (RFC 8410 §4). */
 export function ed25519Spki(publicKey: Uint8Array): Uint8Array {
   if (publicKey.length !== 32) throw new RangeError(`an Ed25519 key has 32 bytes, not ${publicKey.length}`);
-  return spki(encodeTlv(TAG.SEQUENCE, encodeOid(KEY_ALGORITHM_OIDS.ed25519)), publicKey);
+  return spki(sequence(oid(KEY_ALGORITHM_OIDS.ed25519)), publicKey);
 }
 
 /**
@@ -72,7 +72,7 @@ export function jwkToSpki(jwk: PublicJwk): Uint8Array {
       const n = base64urlDecode(jwk.n, 'n');
       const e = base64urlDecode(jwk.e, 'e');
       if (n[0] === 0 || e[0] === 0) throw new TypeError('JWK RSA members must not have leading zero octets (RFC 7518 §6.3.1)');
-      return rsaSpki(BigInt('0x' + Buffer.from(n).toString('hex')), BigInt('0x' + Buffer.from(e).toString('hex')));
+      return rsaSpkiFromBytes(n, e);
     }
     case 'EC': {
       const curve = jwk.crv;
@@ -83,7 +83,7 @@ export function jwkToSpki(jwk: PublicJwk): Uint8Array {
       if (x.length !== length || y.length !== length) {
         throw new TypeError(`JWK ${curve} coordinates must be ${length} bytes (RFC 7518 §6.2.1.2)`);
       }
-      return ecSpki(curve, BigInt('0x' + Buffer.from(x).toString('hex')), BigInt('0x' + Buffer.from(y).toString('hex')));
+      return ecSpkiFromBytes(curve, x, y);
     }
     case 'OKP': {
       if (jwk.crv !== 'Ed25519') throw new TypeError(`unsupported JWK OKP curve ${String(jwk.crv)}`);

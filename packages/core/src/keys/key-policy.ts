@@ -6,7 +6,7 @@
 import type { BlockedKey } from '../domain/entities.js';
 import { CertwrightError, type ErrorCode } from '../errors.js';
 import { CURVES, isOnCurve, type NamedCurve } from './curves.js';
-import { DerError } from './der.js';
+import { DerError } from '../x509/der-reader.js';
 import { fermatFactor } from './fermat.js';
 import { hasRocaFingerprint } from './roca.js';
 import { SMALL_PRIME_BOUND, smallPrimeFactor } from './small-primes.js';

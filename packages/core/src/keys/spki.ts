@@ -3,17 +3,8 @@
  * key policy inspects, and its SHA-256 fingerprint.
  */
 import { createHash } from 'node:crypto';
-import {
-  bytesToBigInt,
-  decodeBitStringBytes,
-  decodeInteger,
-  decodeOid,
-  DerError,
-  expectTag,
-  readChildren,
-  readSingle,
-  TAG,
-} from './der.js';
+import { children, DerError, expectTag, readBitStringOctets, readInteger, readOid, readSingle, type Tlv } from '../x509/der-reader.js';
+import { Tag } from '../x509/der.js';
 import { CURVES, curveByOid, type NamedCurve } from './curves.js';
 
 /** Algorithm OIDs inside SubjectPublicKeyInfo. */
@@ -60,23 +51,30 @@ export interface OtherPublicKeyInfo {
 /** A decoded SubjectPublicKeyInfo. */
 export type PublicKeyInfo = RsaPublicKeyInfo | EcPublicKeyInfo | Ed25519PublicKeyInfo | OtherPublicKeyInfo;
 
-function parseRsa(params: ReturnType<typeof readChildren>[number] | undefined, key: Uint8Array): RsaPublicKeyInfo {
-  if (params === undefined || params.tag !== TAG.NULL || params.value.length !== 0) {
+/** Big-endian unsigned bytes to bigint. */
+function bytesToBigInt(bytes: Uint8Array): bigint {
+  let v = 0n;
+  for (const byte of bytes) v = (v << 8n) | BigInt(byte);
+  return v;
+}
+
+function parseRsa(params: Tlv | undefined, key: Uint8Array): RsaPublicKeyInfo {
+  if (params === undefined || params.tag !== Tag.NULL || params.end !== params.valueStart) {
     throw new DerError('rsaEncryption parameters must be NULL (RFC 3279 §2.3.1)');
   }
-  const fields = readChildren(readSingle(key, TAG.SEQUENCE));
+  const fields = children(expectTag(readSingle(key), Tag.SEQUENCE, 'RSAPublicKey'));
   if (fields.length !== 2) throw new DerError('RSAPublicKey must hold exactly modulus and exponent');
-  const modulus = decodeInteger(expectTag(fields[0], TAG.INTEGER, 'modulus'));
-  const exponent = decodeInteger(expectTag(fields[1], TAG.INTEGER, 'publicExponent'));
+  const modulus = readInteger(expectTag(fields[0], Tag.INTEGER, 'modulus'));
+  const exponent = readInteger(expectTag(fields[1], Tag.INTEGER, 'publicExponent'));
   if (modulus <= 0n || exponent <= 0n) throw new DerError('RSA modulus and exponent must be positive');
   return { kind: 'rsa', modulus, exponent, bits: modulus.toString(2).length };
 }
 
-function parseEc(params: ReturnType<typeof readChildren>[number] | undefined, key: Uint8Array): EcPublicKeyInfo {
-  if (params === undefined || params.tag !== TAG.OID) {
+function parseEc(params: Tlv | undefined, key: Uint8Array): EcPublicKeyInfo {
+  if (params === undefined || params.tag !== Tag.OID) {
     throw new DerError('EC keys must name their curve (namedCurve, RFC 5480 §2.1.1)');
   }
-  const curveOid = decodeOid(params);
+  const curveOid = readOid(params);
   const named = curveByOid(curveOid);
   if (key.length === 0 || key[0] !== 0x04) {
     throw new DerError(
@@ -103,13 +101,13 @@ function parseEc(params: ReturnType<typeof readChildren>[number] | undefined, ke
  * `checkPublicKey`'s job.
  */
 export function parsePublicKeyInfo(spki: Uint8Array): PublicKeyInfo {
-  const top = readChildren(readSingle(spki, TAG.SEQUENCE));
+  const top = children(expectTag(readSingle(spki), Tag.SEQUENCE, 'SubjectPublicKeyInfo'));
   if (top.length !== 2) throw new DerError('SubjectPublicKeyInfo must hold an algorithm and a key');
-  const algorithm = readChildren(expectTag(top[0], TAG.SEQUENCE, 'AlgorithmIdentifier'));
+  const algorithm = children(expectTag(top[0], Tag.SEQUENCE, 'AlgorithmIdentifier'));
   if (algorithm.length < 1 || algorithm.length > 2) throw new DerError('malformed AlgorithmIdentifier');
-  const oid = decodeOid(algorithm[0]!);
+  const oid = readOid(algorithm[0]!);
   const params = algorithm[1];
-  const key = decodeBitStringBytes(expectTag(top[1], TAG.BIT_STRING, 'subjectPublicKey'));
+  const key = readBitStringOctets(expectTag(top[1], Tag.BIT_STRING, 'subjectPublicKey'));
   switch (oid) {
     case KEY_ALGORITHM_OIDS.rsaEncryption:
       return parseRsa(params, key);

@@ -13,7 +13,7 @@
  *   hash length and the trailer field left at its default (RFC 4055 §3.1).
  */
 import type { SignatureAlgorithm } from '../signer.js';
-import { concatBytes, encodeOid, encodeTlv, TAG, toHex } from '../keys/der.js';
+import { encodeDer, explicit, integer, NULL_DER, oid, sequence, type DerNode } from '../x509/der.js';
 
 /** The OBJECT IDENTIFIER of each signature algorithm. */
 export const SIGNATURE_ALGORITHM_OIDS: Readonly<Record<SignatureAlgorithm, string>> = {
@@ -67,30 +67,32 @@ export function pssSaltLength(hash: HashName): number {
   return HASH_LENGTH[hash];
 }
 
-const NULL_DER = Uint8Array.of(TAG.NULL, 0);
+const MGF1_OID = '1.2.840.113549.1.1.8';
 
-function hashAlgorithmIdentifier(hash: HashName): Uint8Array {
-  return encodeTlv(TAG.SEQUENCE, concatBytes(encodeOid(HASH_OIDS[hash]), NULL_DER));
+function hashAlgorithmIdentifier(hash: HashName): DerNode {
+  return sequence(oid(HASH_OIDS[hash]), NULL_DER);
 }
 
 /** RSASSA-PSS AlgorithmIdentifier with RFC 4055 §3.1 parameters. */
-function pssAlgorithmIdentifier(hash: HashName): Uint8Array {
-  const hashAlg = encodeTlv(0xa0, hashAlgorithmIdentifier(hash));
-  const mgf = encodeTlv(
-    0xa1,
-    encodeTlv(TAG.SEQUENCE, concatBytes(encodeOid('1.2.840.113549.1.1.8'), hashAlgorithmIdentifier(hash))),
+function pssAlgorithmIdentifier(hash: HashName): DerNode {
+  const params = sequence(
+    explicit(0, hashAlgorithmIdentifier(hash)),
+    explicit(1, sequence(oid(MGF1_OID), hashAlgorithmIdentifier(hash))),
+    explicit(2, integer(HASH_LENGTH[hash])),
   );
-  const salt = encodeTlv(0xa2, encodeTlv(TAG.INTEGER, Uint8Array.of(HASH_LENGTH[hash])));
-  const params = encodeTlv(TAG.SEQUENCE, concatBytes(hashAlg, mgf, salt));
-  return encodeTlv(TAG.SEQUENCE, concatBytes(encodeOid(SIGNATURE_ALGORITHM_OIDS['rsassa-pss-sha256']), params));
+  return sequence(oid(SIGNATURE_ALGORITHM_OIDS['rsassa-pss-sha256']), params);
 }
 
 function buildAlgorithmIdentifier(algorithm: SignatureAlgorithm): Uint8Array {
   const family = signatureFamily(algorithm);
-  const oid = encodeOid(SIGNATURE_ALGORITHM_OIDS[algorithm]);
-  if (family === 'rsa-pkcs1') return encodeTlv(TAG.SEQUENCE, concatBytes(oid, NULL_DER));
-  if (family === 'rsa-pss') return pssAlgorithmIdentifier(signatureHash(algorithm) as HashName);
-  return encodeTlv(TAG.SEQUENCE, oid);
+  const algorithmOid = oid(SIGNATURE_ALGORITHM_OIDS[algorithm]);
+  if (family === 'rsa-pkcs1') return encodeDer(sequence(algorithmOid, NULL_DER));
+  if (family === 'rsa-pss') return encodeDer(pssAlgorithmIdentifier(signatureHash(algorithm) as HashName));
+  return encodeDer(sequence(algorithmOid));
+}
+
+function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
 const IDENTIFIERS: ReadonlyMap<SignatureAlgorithm, Uint8Array> = new Map(
@@ -114,7 +116,7 @@ const ACCEPTED: ReadonlyMap<string, SignatureAlgorithm> = (() => {
   for (const [algorithm, der] of IDENTIFIERS) map.set(toHex(der), algorithm);
   // RFC 4055 §5: readers MUST also accept absent parameters for PKCS#1 v1.5.
   for (const algorithm of ['sha256WithRSAEncryption', 'sha384WithRSAEncryption', 'sha512WithRSAEncryption'] as const) {
-    map.set(toHex(encodeTlv(TAG.SEQUENCE, encodeOid(SIGNATURE_ALGORITHM_OIDS[algorithm]))), algorithm);
+    map.set(toHex(encodeDer(sequence(oid(SIGNATURE_ALGORITHM_OIDS[algorithm])))), algorithm);
   }
   return map;
 })();

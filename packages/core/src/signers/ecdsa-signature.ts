@@ -3,15 +3,8 @@
  * / PKCS#11 `r || s` (fixed width) and the DER `Ecdsa-Sig-Value` that X.509
  * places in a BIT STRING (RFC 5758 §3.2, RFC 3279 §2.2.3).
  */
-import { concatBytes, decodeInteger, DerError, encodeTlv, expectTag, readChildren, readSingle, TAG } from '../keys/der.js';
-
-function unsignedInteger(bytes: Uint8Array): Uint8Array {
-  let start = 0;
-  while (start < bytes.length - 1 && bytes[start] === 0) start++;
-  const trimmed = bytes.subarray(start);
-  const content = (trimmed[0]! & 0x80) !== 0 ? concatBytes(Uint8Array.of(0), trimmed) : trimmed;
-  return encodeTlv(TAG.INTEGER, content);
-}
+import { children, DerError, expectTag, readIntegerBytes, readSingle } from '../x509/der-reader.js';
+import { encodeDer, integerFromUnsigned, sequence, Tag } from '../x509/der.js';
 
 /**
  * Converts a fixed-width `r || s` signature to DER `Ecdsa-Sig-Value`
@@ -22,10 +15,7 @@ export function p1363ToDer(signature: Uint8Array): Uint8Array {
     throw new RangeError(`ECDSA r||s signature has odd or zero length ${signature.length}`);
   }
   const half = signature.length / 2;
-  return encodeTlv(
-    TAG.SEQUENCE,
-    concatBytes(unsignedInteger(signature.subarray(0, half)), unsignedInteger(signature.subarray(half))),
-  );
+  return encodeDer(sequence(integerFromUnsigned(signature.subarray(0, half)), integerFromUnsigned(signature.subarray(half))));
 }
 
 /**
@@ -34,16 +24,19 @@ export function p1363ToDer(signature: Uint8Array): Uint8Array {
  * Throws {@link DerError} on malformed input, negative or oversized values.
  */
 export function derToP1363(signature: Uint8Array, componentLength: number): Uint8Array {
-  const seq = readSingle(signature, TAG.SEQUENCE);
-  const parts = readChildren(seq);
-  if (parts.length !== 2) throw new DerError('Ecdsa-Sig-Value must hold exactly r and s');
+  const seq = expectTag(readSingle(signature), Tag.SEQUENCE, 'Ecdsa-Sig-Value');
+  const parts = children(seq);
+  if (parts.length !== 2) throw new DerError('Ecdsa-Sig-Value must hold exactly r and s', seq.start);
   const out = new Uint8Array(componentLength * 2);
   parts.forEach((part, i) => {
-    const value = decodeInteger(expectTag(part, TAG.INTEGER, i === 0 ? 'r' : 's'));
-    if (value <= 0n) throw new DerError('ECDSA signature component is not positive');
-    const hex = value.toString(16);
-    if (hex.length > componentLength * 2) throw new DerError('ECDSA signature component too large');
-    out.set(Buffer.from(hex.padStart(componentLength * 2, '0'), 'hex'), i * componentLength);
+    const value = readIntegerBytes(expectTag(part, Tag.INTEGER, i === 0 ? 'r' : 's'));
+    if ((value[0]! & 0x80) !== 0 || value.every((b) => b === 0)) {
+      throw new DerError('ECDSA signature component is not positive', part.start);
+    }
+    // A minimal positive INTEGER has at most one leading zero octet (the sign octet).
+    const magnitude = value[0] === 0 ? value.subarray(1) : value;
+    if (magnitude.length > componentLength) throw new DerError('ECDSA signature component too large', part.start);
+    out.set(magnitude, (i + 1) * componentLength - magnitude.length);
   });
   return out;
 }

@@ -5,12 +5,15 @@
  * values are rejected with {@link DerError}.
  */
 
-/** A structural DER error, with the offset where it was found. */
+/**
+ * A malformed or non-DER encoding, with the offset where it was found when
+ * the fault sits at a known byte; callers turn it into a client error.
+ */
 export class DerError extends Error {
-  /** Byte offset of the faulty element within the buffer. */
-  readonly offset: number;
-  constructor(message: string, offset: number) {
-    super(`${message} at offset ${offset}`);
+  /** Byte offset of the faulty element within the buffer, when known. */
+  readonly offset: number | undefined;
+  constructor(message: string, offset?: number) {
+    super(offset === undefined ? message : `${message} at offset ${offset}`);
     this.name = 'DerError';
     this.offset = offset;
   }
@@ -60,7 +63,8 @@ export function readTlv(bytes: Uint8Array, offset = 0, limit = bytes.length): Tl
 /** Reads exactly one TLV spanning all of `bytes`; trailing data is an error. */
 export function readSingle(bytes: Uint8Array): Tlv {
   const t = readTlv(bytes, 0);
-  if (t.end !== bytes.length) throw new DerError('trailing data', t.end);
+  const extra = bytes.length - t.end;
+  if (extra !== 0) throw new DerError(`trailing data: ${extra} byte${extra === 1 ? '' : 's'} after the DER value`, t.end);
   return t;
 }
 
@@ -87,8 +91,9 @@ export function encodingOf(t: Tlv): Uint8Array {
   return t.bytes.subarray(t.start, t.end);
 }
 
-/** Throws unless `t` has tag `tag`; `what` names the field in the error. */
-export function expectTag(t: Tlv, tag: number, what: string): Tlv {
+/** Throws unless `t` is present and has tag `tag`; `what` names the field in the error. */
+export function expectTag(t: Tlv | undefined, tag: number, what: string): Tlv {
+  if (t === undefined) throw new DerError(`missing ${what}`);
   if (t.tag !== tag) throw new DerError(`${what}: expected tag 0x${tag.toString(16)}, found 0x${t.tag.toString(16)}`, t.start);
   return t;
 }
@@ -165,6 +170,16 @@ export function readBitString(t: Tlv): { unusedBits: number; bytes: Uint8Array }
     throw new DerError('BIT STRING padding bits are not zero', t.start);
   }
   return { unusedBits, bytes };
+}
+
+/**
+ * The bytes of a BIT STRING that must hold whole octets (keys and signatures,
+ * RFC 5280 §4.1.1.3, §4.1.2.7): a non-zero unused-bits count is an error.
+ */
+export function readBitStringOctets(t: Tlv): Uint8Array {
+  const { unusedBits, bytes } = readBitString(t);
+  if (unusedBits !== 0) throw new DerError('BIT STRING with unused bits where whole octets are required', t.start);
+  return bytes;
 }
 
 /** Whether bit `n` (0 = most significant bit of the first octet) is set in a named-bit BIT STRING. */

@@ -34,9 +34,11 @@ export const Tag = {
   ENUMERATED: 0x0a,
   UTF8_STRING: 0x0c,
   PRINTABLE_STRING: 0x13,
+  TELETEX_STRING: 0x14,
   IA5_STRING: 0x16,
   UTC_TIME: 0x17,
   GENERALIZED_TIME: 0x18,
+  BMP_STRING: 0x1e,
   SEQUENCE: 0x30,
   SET: 0x31,
 } as const;

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseCsr, parseCsrBase64url, parseCsrDer, type ParsedCsr } from '../../src/csr/parse.js';
 import { csrDerFromPem } from '../../src/csr/encoding.js';
-import { concatBytes, encodeOid, encodeTlv, readChildren, readSingle, TAG } from '../../src/keys/der.js';
+import { children, encodingOf, readSingle } from '../../src/x509/der-reader.js';
+import { bitString, concatDer, encodeDer, explicit, integer, oid, sequence, tlv, Tag } from '../../src/x509/der.js';
 import { algorithmIdentifierDer } from '../../src/signers/algorithms.js';
 import { softwareSignerFromPem } from '../../src/signers/software.js';
 import { CertwrightError } from '../../src/errors.js';
@@ -25,29 +26,17 @@ async function badCsr(promise: Promise<ParsedCsr>, detail: RegExp): Promise<void
 /** Builds and signs a CSR from raw parts, for structures OpenSSL will not produce. */
 async function buildCsr(parts: { version?: number; subject?: Uint8Array; extensions?: Uint8Array[]; attributes?: Uint8Array }): Promise<Uint8Array> {
   const signer = softwareSignerFromPem(fixture('p256-sec1.pem'));
-  const extensionRequest = encodeTlv(
-    TAG.SEQUENCE,
-    concatBytes(encodeOid('1.2.840.113549.1.9.14'), encodeTlv(TAG.SET, encodeTlv(TAG.SEQUENCE, concatBytes(...(parts.extensions ?? []))))),
-  );
-  const info = encodeTlv(
-    TAG.SEQUENCE,
-    concatBytes(
-      encodeTlv(TAG.INTEGER, Uint8Array.of(parts.version ?? 0)),
-      parts.subject ?? encodeTlv(TAG.SEQUENCE, new Uint8Array()),
-      signer.publicKeySpki,
-      parts.attributes ?? encodeTlv(0xa0, extensionRequest),
-    ),
+  const extensionRequest = sequence(oid('1.2.840.113549.1.9.14'), tlv(Tag.SET, sequence(...(parts.extensions ?? []))));
+  const info = encodeDer(
+    sequence(integer(parts.version ?? 0), parts.subject ?? sequence(), signer.publicKeySpki, parts.attributes ?? explicit(0, extensionRequest)),
   );
   const signature = await signer.sign(info);
-  return encodeTlv(
-    TAG.SEQUENCE,
-    concatBytes(info, algorithmIdentifierDer(signer.algorithm), encodeTlv(TAG.BIT_STRING, concatBytes(Uint8Array.of(0), signature))),
-  );
+  return encodeDer(sequence(info, algorithmIdentifierDer(signer.algorithm), bitString(signature)));
 }
 
 function sanExtension(...names: [number, Uint8Array][]): Uint8Array {
-  const generalNames = encodeTlv(TAG.SEQUENCE, concatBytes(...names.map(([tag, value]) => encodeTlv(tag, value))));
-  return encodeTlv(TAG.SEQUENCE, concatBytes(encodeOid('2.5.29.17'), encodeTlv(TAG.OCTET_STRING, generalNames)));
+  const generalNames = sequence(...names.map(([tag, value]) => tlv(tag, value)));
+  return encodeDer(sequence(oid('2.5.29.17'), tlv(Tag.OCTET_STRING, generalNames)));
 }
 
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -113,8 +102,8 @@ describe('parseCsr: input forms', () => {
   });
 
   it('rejects trailing garbage after the DER', async () => {
-    await badCsr(parseCsr(concatBytes(der, Uint8Array.of(0))), /malformed: 1 trailing bytes/);
-    await badCsr(parseCsrBase64url(Buffer.from(concatBytes(der, Uint8Array.of(0x30, 0x00))).toString('base64url')), /trailing/);
+    await badCsr(parseCsr(concatDer(der, Uint8Array.of(0))), /malformed: trailing data: 1 byte after the DER value/);
+    await badCsr(parseCsrBase64url(Buffer.from(concatDer(der, Uint8Array.of(0x30, 0x00))).toString('base64url')), /trailing/);
   });
 });
 
@@ -182,7 +171,7 @@ describe('parseCsr: rejected requests', () => {
     expect(csr.dnsNames).toEqual(['a.example']);
     expect(csr.ipAddresses).toEqual(['::']);
     // The SPKI is returned exactly as it appears in the request.
-    const info = readChildren(readChildren(readSingle(csr.der))[0]!);
-    expect(csr.subjectPublicKeyInfo).toEqual(info[2]!.raw);
+    const info = children(children(readSingle(csr.der))[0]!);
+    expect(csr.subjectPublicKeyInfo).toEqual(encodingOf(info[2]!));
   });
 });

@@ -4,7 +4,8 @@ import {
   SIGNATURE_ALGORITHMS,
   signatureAlgorithmFromDer,
 } from '../../src/signers/algorithms.js';
-import { fromHex, toHex } from '../../src/keys/der.js';
+const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+const fromHex = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex, 'hex'));
 
 // Encodings pinned by the CA/Browser Forum Baseline Requirements §7.1.3.2
 // and RFC 8410 §3 (Ed25519).

@@ -10,7 +10,8 @@ import {
 } from '../../src/signers/software.js';
 import { createVerifier, verifySignature } from '../../src/signers/verify.js';
 import { derToP1363, p1363ToDer } from '../../src/signers/ecdsa-signature.js';
-import { readChildren, readSingle, TAG } from '../../src/keys/der.js';
+import { children, expectTag, readSingle } from '../../src/x509/der-reader.js';
+import { Tag } from '../../src/x509/der.js';
 import type { SignatureAlgorithm } from '../../src/signer.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/keys/${name}`, import.meta.url), 'utf8');
@@ -41,9 +42,9 @@ describe('generateSoftwareSigner', () => {
   it('returns ECDSA signatures as DER Ecdsa-Sig-Value', async () => {
     const signer = await generateSoftwareSigner('P-256');
     const sig = await signer.sign(data);
-    const seq = readSingle(sig, TAG.SEQUENCE);
-    const parts = readChildren(seq);
-    expect(parts.map((p) => p.tag)).toEqual([TAG.INTEGER, TAG.INTEGER]);
+    const seq = expectTag(readSingle(sig), Tag.SEQUENCE, 'Ecdsa-Sig-Value');
+    const parts = children(seq);
+    expect(parts.map((p) => p.tag)).toEqual([Tag.INTEGER, Tag.INTEGER]);
   });
 
   it.each(['rsassa-pss-sha256', 'rsassa-pss-sha384', 'rsassa-pss-sha512', 'sha384WithRSAEncryption'] as const)(

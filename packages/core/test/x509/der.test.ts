@@ -27,7 +27,9 @@ import {
 import {
   DerError,
   children,
+  expectTag,
   readBitString,
+  readBitStringOctets,
   readBoolean,
   readInteger,
   readOid,
@@ -202,6 +204,37 @@ describe('DER reader', () => {
     expect(() => readSingle(bytes('0500 00'))).toThrow(/trailing data/);
     expect(() => children(readSingle(bytes('3003 0402 00')))).toThrow(DerError);
     expect(() => children(readSingle(bytes('0400')))).toThrow(/not a constructed/);
+  });
+
+  it('reads back exact OIDs, and rejects empty, non-minimal and truncated ones', () => {
+    for (const dotted of ['1.2.840.113549.1.1.11', '2.5.29.17', '1.3.101.112', '2.999.3', '0.9.2342.19200300.100.1.25', '1.2.18446744073709551617']) {
+      expect(readOid(readSingle(oid(dotted)))).toBe(dotted);
+    }
+    expect(() => readOid(readSingle(bytes('0600')))).toThrow(/empty OBJECT IDENTIFIER/);
+    expect(() => readOid(readSingle(bytes('0602 8001')))).toThrow(/non-minimal OID/);
+    expect(() => readOid(readSingle(bytes('0601 81')))).toThrow(/truncated OID/);
+  });
+
+  it('decodes signed INTEGERs (X.690 §8.3)', () => {
+    expect(readInteger(readSingle(bytes('02017f')))).toBe(127n);
+    expect(readInteger(readSingle(bytes('02020080')))).toBe(128n);
+    expect(readInteger(readSingle(bytes('0201ff')))).toBe(-1n);
+  });
+
+  it('requires whole-octet BIT STRINGs where keys and signatures live', () => {
+    expect(hex(readBitStringOctets(readSingle(bytes('030200aa'))))).toBe('aa');
+    expect(() => readBitStringOctets(readSingle(bytes('030201aa')))).toThrow(/unused bits where whole octets are required/);
+  });
+
+  it('names a missing or mistagged field, and the offset of a fault when it is known', () => {
+    const [only] = children(readSingle(bytes('3003 020100')));
+    expect(() => expectTag(undefined, 0x02, 'publicExponent')).toThrow(/^missing publicExponent$/);
+    expect(() => expectTag(only, 0x04, 'extnValue')).toThrow(/extnValue: expected tag 0x4, found 0x2 at offset 2/);
+    expect(() => readSingle(bytes('0500 0000'))).toThrow(/trailing data: 2 bytes after the DER value at offset 2/);
+    const err = new DerError('no position');
+    expect(err.message).toBe('no position');
+    expect(err.offset).toBeUndefined();
+    expect(new DerError('here', 7)).toMatchObject({ message: 'here at offset 7', offset: 7, name: 'DerError' });
   });
 
   it('rejects non-DER primitive values', () => {
