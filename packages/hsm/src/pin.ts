@@ -1,7 +1,8 @@
 /**
- * Where the user PIN comes from. The PIN is resolved when a login is needed
- * (start-up and re-login after recovery) and is never stored on the signer,
- * logged, or put into an error message.
+ * Where the user PIN comes from. The source is resolved each time a login is
+ * needed (start-up and re-login after recovery): an environment variable or
+ * callback is read only then, while a PIN given as a string stays in memory
+ * for those re-logins. The PIN is never logged or put into an error message.
  */
 import { HsmError } from './errors.js';
 

@@ -23,7 +23,7 @@ export type ModuleSource = { modulePath: string; module?: undefined } | { module
 export type Pkcs11SignerOptions = ModuleSource & {
   /** The token holding the key. */
   token: TokenSelector;
-  /** The user PIN; resolved at start-up and at each re-login, never kept or logged. */
+  /** The user PIN source; resolved at start-up and at each re-login, never logged. */
   pin: PinSource;
   /** The private key (its public key object must share the CKA_ID). */
   key: KeySelector;
