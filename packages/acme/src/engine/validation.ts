@@ -59,10 +59,11 @@ export async function validateChallenge(ctx: EngineContext, account: Account, au
     ctx.logger({ level: 'info', event: 'acme.challenge.valid', challenge: challenge.id, authorization: authz.id, type: challenge.type, identifier: authz.identifier.value });
   } else {
     const problem = toProblem(outcome.error).document;
-    await ctx.store.transitionChallenge(challenge.id, 'processing', 'invalid', { error: problem });
-    await ctx.store.transitionAuthorization(authz.id, 'pending', 'invalid');
-    for (const other of authz.challenges) {
-      if (other.id !== challenge.id) await ctx.store.transitionChallenge(other.id, 'pending', 'invalid');
+    const done = await ctx.store.transitionChallenge(challenge.id, 'processing', 'invalid', { error: problem });
+    if (done !== undefined && (await ctx.store.transitionAuthorization(authz.id, 'pending', 'invalid')) !== undefined) {
+      for (const other of authz.challenges) {
+        if (other.id !== challenge.id) await ctx.store.transitionChallenge(other.id, 'pending', 'invalid');
+      }
     }
     ctx.logger({ level: 'info', event: 'acme.challenge.invalid', challenge: challenge.id, authorization: authz.id, type: challenge.type, identifier: authz.identifier.value, problem: problem.type });
   }

@@ -138,3 +138,21 @@ describe('ACME engine: lifecycle and state rules', () => {
     expect(String(jsonBody(res)['detail'])).toMatch(/shutting down/);
   });
 });
+
+describe('ACME engine: errors raised by injected policy', () => {
+  it('turns a rateLimited error into 429 with Retry-After', async () => {
+    const { CertwrightError, createIdentifierPolicy } = await import('@certwright/core');
+    const policy = createIdentifierPolicy({
+      extraCheck: async (id) => {
+        if (id.value === 'busy.example.com') throw new CertwrightError('rateLimited', 'Too many orders for busy.example.com', { retryAfterSeconds: 120 });
+      },
+    });
+    const ca = await makeCa({ identifierPolicy: policy });
+    const client = new TestClient(ca.server);
+    await client.register();
+    const res = await client.newOrder([dns('busy.example.com')]);
+    expect(res.status).toBe(429);
+    expect(res.headers['Retry-After']).toBe('120');
+    expect(jsonBody(res)).toMatchObject({ type: 'urn:ietf:params:acme:error:rateLimited', detail: 'Too many orders for busy.example.com' });
+  });
+});
