@@ -91,6 +91,18 @@ describe('ACME engine: accounts (RFC 8555 §7.3)', () => {
     expect(String(jsonBody(viaJwk)['detail'])).toMatch(/deactivated/);
   });
 
+  it('accepts EdDSA account keys only when allowEdDsa is set', async () => {
+    const off = await makeCa();
+    const refused = await new TestClient(off.server, newKey('EdDSA')).register();
+    expect(refused.status).toBe(400);
+    expect(jsonBody(refused)['type']).toBe('urn:ietf:params:acme:error:badSignatureAlgorithm');
+    expect(jsonBody(refused)['algorithms']).not.toContain('EdDSA');
+    const on = await makeCa({ allowEdDsa: true });
+    const client = new TestClient(on.server, newKey('EdDSA'));
+    expect((await client.register()).status).toBe(201);
+    expect((await client.newOrder([dns('ed.example.com')])).status).toBe(201);
+  });
+
   it("refuses to serve or change another account's URL", async () => {
     const ca = await makeCa();
     const a = new TestClient(ca.server);
