@@ -10,7 +10,6 @@
  */
 import type { SignatureAlgorithm } from '../signer.js';
 import { CertwrightError } from '../errors.js';
-import { formatIp } from '../policy/ip-address.js';
 import {
   children,
   DerError,
@@ -24,6 +23,7 @@ import {
   type Tlv,
 } from '../x509/der-reader.js';
 import { Tag } from '../x509/der.js';
+import { bytesToIp } from '../x509/ip.js';
 import { signatureAlgorithmFromDer } from '../signers/algorithms.js';
 import { verifySignature } from '../signers/verify.js';
 import { csrDerFromBase64url, csrDerFromPem } from './encoding.js';
@@ -120,7 +120,7 @@ function readSubjectAltNames(extnValue: Uint8Array, out: SanResult): void {
       if (bytes.length !== 4 && bytes.length !== 16) {
         throw bad(`an iPAddress SAN in the CSR has ${bytes.length} octets; it must have 4 or 16`);
       }
-      out.ipAddresses.push(formatIp({ version: bytes.length === 4 ? 4 : 6, bytes: bytes.slice() }));
+      out.ipAddresses.push(bytesToIp(bytes));
     } else {
       throw bad(`the CSR requests a ${GENERAL_NAME_TYPES[choice] ?? `[${choice}]`} SAN; only DNS names and IP addresses are supported`);
     }

@@ -47,7 +47,7 @@ export function parseCidr(text: string): Cidr {
   const network = maskBytes(bytes, prefixLength);
   if (!network.every((b, i) => b === bytes[i])) {
     const suggestion = formatCidr({ version, network, prefixLength });
-    throw new RangeError(`Invalid CIDR range ${JSON.stringify(text)}: bits are set past the prefix (did you mean ${suggestion}?)`);
+    throw new RangeError(`Invalid CIDR range ${JSON.stringify(text)}: host bits are set past the prefix (did you mean ${suggestion}?)`);
   }
   return { version, network, prefixLength };
 }
@@ -57,13 +57,23 @@ export function formatCidr(cidr: Cidr): string {
   return `${formatIp({ version: cidr.version, bytes: cidr.network })}/${cidr.prefixLength}`;
 }
 
-function maskBytes(bytes: Uint8Array, prefixLength: number): Uint8Array {
-  const out = new Uint8Array(bytes.length);
-  for (let i = 0; i < bytes.length; i++) {
+/**
+ * The network mask of a prefix as bytes: `prefixLength` leading one bits in
+ * `byteLength` octets (4 for IPv4, 16 for IPv6), as name constraints carry it
+ * after the address (RFC 5280 §4.2.1.10).
+ */
+export function prefixMask(byteLength: number, prefixLength: number): Uint8Array {
+  const out = new Uint8Array(byteLength);
+  for (let i = 0; i < byteLength; i++) {
     const bits = Math.min(8, Math.max(0, prefixLength - 8 * i));
-    out[i] = bytes[i]! & ((0xff << (8 - bits)) & 0xff);
+    out[i] = (0xff << (8 - bits)) & 0xff;
   }
   return out;
+}
+
+function maskBytes(bytes: Uint8Array, prefixLength: number): Uint8Array {
+  const mask = prefixMask(bytes.length, prefixLength);
+  return bytes.map((b, i) => b & mask[i]!);
 }
 
 const MAPPED_PREFIX_LENGTH = 96;

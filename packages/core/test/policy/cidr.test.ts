@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { anyCidrContains, cidrContains, formatCidr, parseCidr } from '../../src/policy/cidr.js';
+import { anyCidrContains, cidrContains, formatCidr, parseCidr, prefixMask } from '../../src/policy/cidr.js';
 import { parseIp } from '../../src/policy/ip-address.js';
 
 const contains = (range: string, ip: string): boolean => cidrContains(parseCidr(range), parseIp(ip));
@@ -29,6 +29,15 @@ describe('parseCidr', () => {
   ])('refuses %s', (text, reason) => {
     expect(() => parseCidr(text)).toThrow(RangeError);
     expect(() => parseCidr(text)).toThrow(reason);
+  });
+});
+
+describe('prefixMask', () => {
+  it('sets exactly the prefix bits', () => {
+    expect(Buffer.from(prefixMask(4, 0)).toString('hex')).toBe('00000000');
+    expect(Buffer.from(prefixMask(4, 20)).toString('hex')).toBe('fffff000');
+    expect(Buffer.from(prefixMask(4, 32)).toString('hex')).toBe('ffffffff');
+    expect(Buffer.from(prefixMask(16, 65)).toString('hex')).toBe('ffffffffffffffff8000000000000000');
   });
 });
 

@@ -21,6 +21,7 @@ import {
 } from '../../src/x509/extensions.js';
 import { encodeDer } from '../../src/x509/der.js';
 import { bytesToIp, cidrToBytes, ipToBytes } from '../../src/x509/ip.js';
+import { formatIp, parseIp } from '../../src/policy/ip-address.js';
 import { commonNameOf, decodeName, encodeName, leafSubject } from '../../src/x509/name.js';
 import { keyIdentifier, parseSpki, spkiFamily } from '../../src/x509/spki.js';
 
@@ -85,6 +86,16 @@ describe('IP addresses', () => {
     expect(() => bytesToIp(new Uint8Array(5))).toThrow(/4 or 16 octets/);
   });
 
+  it('parses and formats with the identifier policy, so SANs and identifiers agree', () => {
+    // One formatter: IPv4-mapped addresses are written as RFC 5952 §5 says, as formatIp writes them.
+    expect(bytesToIp(ipToBytes('::ffff:192.0.2.1'))).toBe(formatIp(parseIp('::ffff:192.0.2.1')));
+    expect(bytesToIp(ipToBytes('::FFFF:c000:0201'))).toBe('::ffff:192.0.2.1');
+    // One parser: what the identifier policy refuses is refused here too, with its reason, as a RangeError.
+    expect(() => ipToBytes('010.0.0.1')).toThrow(RangeError);
+    expect(() => ipToBytes('010.0.0.1')).toThrow(/not an IP address: 010\.0\.0\.1 \(IPv4 octet "010" has a leading zero/);
+    expect(() => ipToBytes('[::1]')).toThrow(/without brackets/);
+  });
+
   it('encodes CIDR ranges as address + mask and rejects host bits', () => {
     expect(hex(cidrToBytes('10.0.0.0/8'))).toBe('0a000000ff000000');
     expect(hex(cidrToBytes('192.168.16.0/20'))).toBe('c0a81000fffff000');
@@ -92,6 +103,8 @@ describe('IP addresses', () => {
     expect(() => cidrToBytes('10.0.0.1/8')).toThrow(/host bits/);
     expect(() => cidrToBytes('10.0.0.0/33')).toThrow(/prefix/);
     expect(() => cidrToBytes('10.0.0.0')).toThrow(/CIDR/);
+    expect(() => cidrToBytes('10.0.0.0/08')).toThrow(/prefix length must be 0 to 32/);
+    expect(hex(cidrToBytes('::ffff:10.0.0.0/104'))).toBe('0'.repeat(20) + 'ffff0a000000' + 'f'.repeat(26) + '000000');
   });
 });
 
