@@ -1,5 +1,6 @@
 import { engineBenchmark } from './engine.js';
 import type { Benchmark } from './harness.js';
+import { hsmBenchmark } from './hsm.js';
 
 /** Every benchmark `pnpm bench` runs, in order. */
-export const benchmarks: Benchmark[] = [engineBenchmark];
+export const benchmarks: Benchmark[] = [engineBenchmark, hsmBenchmark];

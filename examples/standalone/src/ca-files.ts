@@ -6,12 +6,15 @@ import {
   createRootCa,
   importIssuer,
   toPem,
+  type CertKeyType,
   type Clock,
   type Issuer,
+  type Signer,
   type Random,
   type SoftwareSigner,
 } from '@certwright/core';
 import type { StandaloneConfig } from './config.js';
+import { ensureHsmKey, hsmSigner, storeCertificateOnToken } from './hsm-key.js';
 
 /** Where the CA's files live inside the data directory. */
 export interface CaPaths {
@@ -37,6 +40,10 @@ export interface LoadedCa {
   intermediate: Issuer;
   created: boolean;
   paths: CaPaths;
+  /** Where the issuing key lives, in words. */
+  issuingKeyLocation: string;
+  /** Releases the issuing key (HSM sessions); call on shutdown. */
+  close(): Promise<void>;
 }
 
 function writePrivate(path: string, text: string): void {
@@ -52,11 +59,30 @@ function writePrivate(path: string, text: string): void {
  */
 export async function loadOrCreateCa(config: StandaloneConfig, clock: Clock, random: Random): Promise<LoadedCa> {
   const paths = caPaths(config.dataDir);
-  const present = Object.entries(paths).filter(([, p]) => existsSync(p)).map(([name]) => name);
-  if (present.length === 4) {
+  // With an HSM the issuing key lives on the token, never in a file.
+  const expected = Object.entries(paths).filter(([name]) => !(config.hsm && name === 'intermediateKey'));
+  const present = expected.filter(([, p]) => existsSync(p)).map(([name]) => name);
+  if (config.hsm && existsSync(paths.intermediateKey)) {
+    throw new Error(`${paths.intermediateKey} exists, but the issuing key is configured to live in the PKCS#11 token "${config.hsm.tokenLabel}"; move the file away or remove the hsm settings`);
+  }
+  const hsm = config.hsm;
+  const location = hsm ? `PKCS#11 token "${hsm.tokenLabel}", key "${hsm.keyLabel}"` : paths.intermediateKey;
+  if (present.length === expected.length) {
     const root = importIssuer({ chainPem: readFileSync(paths.rootCert, 'utf8'), keyPem: readFileSync(paths.rootKey, 'utf8'), status: 'retired' });
-    const intermediate = importIssuer({ chainPem: readFileSync(paths.intermediateChain, 'utf8'), keyPem: readFileSync(paths.intermediateKey, 'utf8') });
-    return { root, intermediate, created: false, paths };
+    const chainPem = readFileSync(paths.intermediateChain, 'utf8');
+    if (hsm) {
+      const signer = await hsmSigner(hsm);
+      try {
+        // importIssuer checks that the token's key is the certificate's key.
+        const intermediate = importIssuer({ chainPem, signer });
+        return { root, intermediate, created: false, paths, issuingKeyLocation: location, close: () => signer.close() };
+      } catch (err) {
+        await signer.close();
+        throw err;
+      }
+    }
+    const intermediate = importIssuer({ chainPem, keyPem: readFileSync(paths.intermediateKey, 'utf8') });
+    return { root, intermediate, created: false, paths, issuingKeyLocation: location, close: async () => {} };
   }
   if (present.length > 0) {
     throw new Error(
@@ -75,22 +101,36 @@ export async function loadOrCreateCa(config: StandaloneConfig, clock: Clock, ran
     clock,
     random,
   });
-  const intermediate = await createIntermediateCa({
-    root,
-    subject: [
-      { type: 'O', value: ca.organization },
-      { type: 'CN', value: ca.intermediateCommonName },
-    ],
-    keyType: ca.keyType,
-    validitySeconds: ca.intermediateValidityDays * 86400,
-    clock,
-    random,
-  });
-  writePrivate(paths.rootKey, (root.signer as SoftwareSigner).exportPrivateKeyPem());
-  writePrivate(paths.intermediateKey, (intermediate.signer as SoftwareSigner).exportPrivateKeyPem());
-  writeFileSync(paths.rootCert, toPem(root.certificate, 'CERTIFICATE'), { flag: 'wx' });
-  writeFileSync(paths.intermediateChain, intermediate.chain.map((der) => toPem(der, 'CERTIFICATE')).join(''), { flag: 'wx' });
-  return { root, intermediate, created: true, paths };
+  let close = async (): Promise<void> => {};
+  let key: { keyType: CertKeyType } | { signer: Signer } = { keyType: ca.keyType };
+  if (hsm) {
+    await ensureHsmKey(hsm, ca.keyType);
+    const signer = await hsmSigner(hsm);
+    close = () => signer.close();
+    key = { signer };
+  }
+  try {
+    const intermediate = await createIntermediateCa({
+      root,
+      subject: [
+        { type: 'O', value: ca.organization },
+        { type: 'CN', value: ca.intermediateCommonName },
+      ],
+      ...key,
+      validitySeconds: ca.intermediateValidityDays * 86400,
+      clock,
+      random,
+    });
+    writePrivate(paths.rootKey, (root.signer as SoftwareSigner).exportPrivateKeyPem());
+    if (hsm) await storeCertificateOnToken(hsm, intermediate.certificate);
+    else writePrivate(paths.intermediateKey, (intermediate.signer as SoftwareSigner).exportPrivateKeyPem());
+    writeFileSync(paths.rootCert, toPem(root.certificate, 'CERTIFICATE'), { flag: 'wx' });
+    writeFileSync(paths.intermediateChain, intermediate.chain.map((der) => toPem(der, 'CERTIFICATE')).join(''), { flag: 'wx' });
+    return { root, intermediate, created: true, paths, issuingKeyLocation: location, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }
 
 /** SHA-256 fingerprint of a DER certificate, as colon-separated uppercase hex (the form `openssl x509 -fingerprint -sha256` prints). */

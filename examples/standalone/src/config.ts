@@ -7,6 +7,12 @@ export interface StandaloneConfig {
   dataDir: string;
   /** `sqlite:<path>` / a file path, `postgres://…` or `mysql://…`. */
   databaseUrl: string;
+  /**
+   * Keep the issuing CA's key in a PKCS#11 token (an HSM, or SoftHSM) instead
+   * of a file. The PIN is read from the environment variable `pinEnv` at each
+   * login and never stored.
+   */
+  hsm?: HsmConfig;
   /** Subject common names for a CA created on first start. */
   ca: {
     rootCommonName: string;
@@ -16,6 +22,18 @@ export interface StandaloneConfig {
     rootValidityDays: number;
     intermediateValidityDays: number;
   };
+}
+
+/** Where the issuing CA's key lives when it is in a PKCS#11 token. */
+export interface HsmConfig {
+  /** Path of the PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so. */
+  modulePath: string;
+  /** The token's label. */
+  tokenLabel: string;
+  /** The key's label (CKA_LABEL); generated on first start when missing. */
+  keyLabel: string;
+  /** Name of the environment variable holding the user PIN. */
+  pinEnv: string;
 }
 
 /** A configuration error that names the offending field and where it came from. */
@@ -79,7 +97,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): StandaloneConfi
       throw new ConfigError(file, `not valid JSON: ${(err as Error).message}`);
     }
   }
-  rejectUnknown(fromFile, ['databaseUrl', 'ca'], '');
+  rejectUnknown(fromFile, ['databaseUrl', 'ca', 'hsm'], '');
+  const hsm = loadHsmConfig(env, fromFile['hsm']);
   const caIn = fromFile['ca'] === undefined ? {} : expectObject(fromFile['ca'], 'ca');
   rejectUnknown(caIn, ['rootCommonName', 'intermediateCommonName', 'organization', 'keyType', 'rootValidityDays', 'intermediateValidityDays'], 'ca.');
   const keyType = caIn['keyType'] ?? 'P-256';
@@ -102,5 +121,33 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): StandaloneConfi
   if (!/^(sqlite:|postgres(ql)?:\/\/|mysql:\/\/|mariadb:\/\/)/.test(databaseUrl) && !isAbsolute(databaseUrl)) {
     throw new ConfigError(env['CERTWRIGHT_DATABASE_URL'] ? 'CERTWRIGHT_DATABASE_URL' : 'databaseUrl', 'must be sqlite:<path>, an absolute file path, postgres://… or mysql://…');
   }
-  return { dataDir, databaseUrl, ca };
+  return { dataDir, databaseUrl, ca, ...(hsm === undefined ? {} : { hsm }) };
+}
+
+/**
+ * HSM settings from the file's `hsm` object, overridden by
+ * `CERTWRIGHT_HSM_MODULE`, `CERTWRIGHT_HSM_TOKEN`, `CERTWRIGHT_HSM_KEY_LABEL`
+ * and `CERTWRIGHT_HSM_PIN_ENV`. Absent when neither names a module.
+ */
+function loadHsmConfig(env: NodeJS.ProcessEnv, raw: unknown): HsmConfig | undefined {
+  const file = raw === undefined ? {} : expectObject(raw, 'hsm');
+  rejectUnknown(file, ['modulePath', 'tokenLabel', 'keyLabel', 'pinEnv'], 'hsm.');
+  const pick = (envName: string, key: string): { value: unknown; field: string } =>
+    env[envName] !== undefined ? { value: env[envName], field: envName } : { value: file[key], field: `hsm.${key}` };
+  const module = pick('CERTWRIGHT_HSM_MODULE', 'modulePath');
+  if (module.value === undefined) {
+    if (Object.keys(file).length > 0) throw new ConfigError('hsm.modulePath', 'is required when any hsm setting is given');
+    return undefined;
+  }
+  const token = pick('CERTWRIGHT_HSM_TOKEN', 'tokenLabel');
+  const key = pick('CERTWRIGHT_HSM_KEY_LABEL', 'keyLabel');
+  const pinEnv = pick('CERTWRIGHT_HSM_PIN_ENV', 'pinEnv');
+  const config: HsmConfig = {
+    modulePath: expectString(module.value, module.field),
+    tokenLabel: expectString(token.value, token.field),
+    keyLabel: expectString(key.value ?? 'certwright-issuing-ca', key.field),
+    pinEnv: expectString(pinEnv.value ?? 'CERTWRIGHT_HSM_PIN', pinEnv.field),
+  };
+  if (!isAbsolute(config.modulePath)) throw new ConfigError(module.field, 'must be an absolute path to the PKCS#11 module');
+  return config;
 }

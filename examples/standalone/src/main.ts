@@ -1,4 +1,4 @@
-import { cryptoRandom, systemClock } from '@certwright/core';
+import { createVerifier, cryptoRandom, systemClock } from '@certwright/core';
 import { openSqlStore } from '@certwright/core/sql';
 import { loadOrCreateCa, sha256Fingerprint } from './ca-files.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -13,8 +13,16 @@ async function main(): Promise<number> {
   const clock = systemClock();
   const config = loadConfig(process.env, process.cwd());
   const ca = await loadOrCreateCa(config, clock, cryptoRandom());
-  const store = await openSqlStore({ url: config.databaseUrl });
+  const store = await openSqlStore({ url: config.databaseUrl }).catch(async (err: unknown) => {
+    await ca.close();
+    throw err;
+  });
   try {
+    // Readiness of the issuing key: sign a message with it and verify with the certificate's key.
+    const probe = new TextEncoder().encode(`certwright key check ${clock.now().toISOString()}`);
+    const signature = await ca.intermediate.signer.sign(probe);
+    const keyOk = await createVerifier(ca.intermediate.spki).verify(ca.intermediate.signer.algorithm, probe, signature);
+    if (!keyOk) throw new Error(`the issuing key (${ca.issuingKeyLocation}) produced a signature that does not verify with the issuing CA certificate`);
     const migration = await store.migrate();
     const version = await store.schemaVersion();
     const out = (line: string) => process.stdout.write(line + '\n');
@@ -24,12 +32,14 @@ async function main(): Promise<number> {
     out(`  root certificate:    ${ca.paths.rootCert}${ca.created ? ' (created now)' : ''}`);
     out(`  root SHA-256:        ${sha256Fingerprint(ca.root.certificate)}`);
     out(`  issuing CA:          ${ca.intermediate.id} (${ca.intermediate.keyType}), valid until ${ca.intermediate.notAfter.toISOString()}`);
+    out(`  issuing key:         ${ca.issuingKeyLocation} (signed and verified a test message)`);
     out('');
     out('The ACME server is not implemented yet: the CA state above is ready, but nothing is listening.');
     out('Trust the root with: openssl x509 -in ' + ca.paths.rootCert + ' -noout -subject -fingerprint -sha256');
     return 0;
   } finally {
     await store.close();
+    await ca.close();
   }
 }
 
