@@ -6,3 +6,4 @@
  */
 export * from './jws/index.js';
 export * from './engine/index.js';
+export * from './validation/index.js';
