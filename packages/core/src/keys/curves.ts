@@ -4,6 +4,7 @@
  * a = −3 and cofactor 1, so every affine point satisfying the curve equation
  * lies in the prime-order group: no separate subgroup check is needed.
  */
+import { SPKI_ALGORITHM_OIDS } from '../x509/oids.js';
 
 /** Names of the curves whose parameters certwright knows. */
 export type NamedCurve = 'P-256' | 'P-384' | 'P-521';
@@ -25,21 +26,21 @@ export interface CurveParameters {
 /** Parameters of P-256, P-384 and P-521. */
 export const CURVES: Readonly<Record<NamedCurve, CurveParameters>> = {
   'P-256': {
-    oid: '1.2.840.10045.3.1.7',
+    oid: SPKI_ALGORITHM_OIDS.p256,
     p: 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn,
     b: 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn,
     n: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
     coordinateLength: 32,
   },
   'P-384': {
-    oid: '1.3.132.0.34',
+    oid: SPKI_ALGORITHM_OIDS.p384,
     p: 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffffn,
     b: 0xb3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aefn,
     n: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
     coordinateLength: 48,
   },
   'P-521': {
-    oid: '1.3.132.0.35',
+    oid: SPKI_ALGORITHM_OIDS.p521,
     p: (1n << 521n) - 1n,
     b: 0x0051953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00n,
     n: 0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,

@@ -3,18 +3,20 @@
  * key policy inspects, and its SHA-256 fingerprint.
  */
 import { createHash } from 'node:crypto';
-import { children, DerError, expectTag, readBitStringOctets, readInteger, readOid, readSingle, type Tlv } from '../x509/der-reader.js';
+import { children, DerError, expectTag, readInteger, readOid, readSingle, type Tlv } from '../x509/der-reader.js';
 import { Tag } from '../x509/der.js';
+import { SPKI_ALGORITHM_OIDS } from '../x509/oids.js';
+import { readSpkiFields } from '../x509/spki.js';
 import { CURVES, curveByOid, type NamedCurve } from './curves.js';
 
-/** Algorithm OIDs inside SubjectPublicKeyInfo. */
+/** Algorithm OIDs inside SubjectPublicKeyInfo: the key algorithms of {@link SPKI_ALGORITHM_OIDS}. */
 export const KEY_ALGORITHM_OIDS = {
   /** rsaEncryption (RFC 3279 §2.3.1). */
-  rsaEncryption: '1.2.840.113549.1.1.1',
+  rsaEncryption: SPKI_ALGORITHM_OIDS.rsaEncryption,
   /** id-ecPublicKey (RFC 5480 §2.1.1). */
-  ecPublicKey: '1.2.840.10045.2.1',
+  ecPublicKey: SPKI_ALGORITHM_OIDS.ecPublicKey,
   /** id-Ed25519 (RFC 8410 §3). */
-  ed25519: '1.3.101.112',
+  ed25519: SPKI_ALGORITHM_OIDS.ed25519,
 } as const;
 
 /** An RSA public key (RFC 8017 §A.1.1). */
@@ -94,20 +96,16 @@ function parseEc(params: Tlv | undefined, key: Uint8Array): EcPublicKeyInfo {
 }
 
 /**
- * Decodes a DER SubjectPublicKeyInfo. RSA, EC (named curves, uncompressed
- * points) and Ed25519 keys are decoded; other algorithms come back as
+ * Decodes a DER SubjectPublicKeyInfo, read by `readSpkiFields` (as the
+ * issuance path's `parseSpki` is), down to the numbers the key policy
+ * checks. RSA, EC (named curves, uncompressed points) and Ed25519 keys are
+ * decoded; other algorithms come back as
  * `{ kind: 'other' }`. Throws {@link DerError} on malformed or non-DER input,
  * including trailing bytes. It does not judge the key: that is
  * `checkPublicKey`'s job.
  */
 export function parsePublicKeyInfo(spki: Uint8Array): PublicKeyInfo {
-  const top = children(expectTag(readSingle(spki), Tag.SEQUENCE, 'SubjectPublicKeyInfo'));
-  if (top.length !== 2) throw new DerError('SubjectPublicKeyInfo must hold an algorithm and a key');
-  const algorithm = children(expectTag(top[0], Tag.SEQUENCE, 'AlgorithmIdentifier'));
-  if (algorithm.length < 1 || algorithm.length > 2) throw new DerError('malformed AlgorithmIdentifier');
-  const oid = readOid(algorithm[0]!);
-  const params = algorithm[1];
-  const key = readBitStringOctets(expectTag(top[1], Tag.BIT_STRING, 'subjectPublicKey'));
+  const { algorithmOid: oid, parameters: params, subjectPublicKey: key } = readSpkiFields(spki);
   switch (oid) {
     case KEY_ALGORITHM_OIDS.rsaEncryption:
       return parseRsa(params, key);

@@ -4,7 +4,8 @@
  * key-usage decisions.
  */
 import { hash } from 'node:crypto';
-import { children, readTlv, readBitString, readIntegerBytes, readOid, readSingle } from './der-reader.js';
+import { children, DerError, expectTag, readBitStringOctets, readIntegerBytes, readOid, readSingle, readTlv, type Tlv } from './der-reader.js';
+import { Tag } from './der.js';
 import { SPKI_ALGORITHM_OIDS } from './oids.js';
 
 /** Key types certwright issues for and signs with. */
@@ -27,46 +28,80 @@ export interface SpkiInfo {
   rsaModulusBits?: number;
 }
 
-/** The key family of an SPKI from its algorithm OID alone: cheaper than {@link parseSpki}. */
-export function spkiFamily(spki: Uint8Array): SpkiInfo['family'] {
-  const outer = readSingle(spki);
-  const algId = readTlv(spki, outer.valueStart, outer.end);
-  const oidTlv = readTlv(spki, algId.valueStart, algId.end);
-  const algorithmOid = readOid(oidTlv);
+/**
+ * The fields of a SubjectPublicKeyInfo (RFC 5280 §4.1.2.7), read strictly:
+ * exactly an AlgorithmIdentifier (an OID and at most one parameter) and a
+ * whole-octet subjectPublicKey BIT STRING, with nothing after it. Both
+ * {@link parseSpki} and the key policy's `parsePublicKeyInfo` start here.
+ * Throws {@link DerError} on malformed input.
+ */
+export interface SpkiFields {
+  /** The algorithm OID, dotted. */
+  algorithmOid: string;
+  /** The AlgorithmIdentifier parameters, when present. */
+  parameters: Tlv | undefined;
+  /** The subjectPublicKey BIT STRING's bits (without the unused-bits octet). */
+  subjectPublicKey: Uint8Array;
+}
+
+/** Splits a DER SubjectPublicKeyInfo into its {@link SpkiFields}; throws {@link DerError} on malformed input. */
+export function readSpkiFields(spki: Uint8Array): SpkiFields {
+  const top = expectTag(readSingle(spki), Tag.SEQUENCE, 'SubjectPublicKeyInfo');
+  const fields = children(top);
+  if (fields.length !== 2) throw new DerError('SubjectPublicKeyInfo must hold an algorithm and a key', top.start);
+  const algorithm = expectTag(fields[0], Tag.SEQUENCE, 'AlgorithmIdentifier');
+  const algorithmFields = children(algorithm);
+  if (algorithmFields.length < 1 || algorithmFields.length > 2) throw new DerError('malformed AlgorithmIdentifier', algorithm.start);
+  return {
+    algorithmOid: readOid(algorithmFields[0]!),
+    parameters: algorithmFields[1],
+    subjectPublicKey: readBitStringOctets(expectTag(fields[1], Tag.BIT_STRING, 'subjectPublicKey')),
+  };
+}
+
+function familyOf(algorithmOid: string): SpkiInfo['family'] {
   if (algorithmOid === SPKI_ALGORITHM_OIDS.ecPublicKey) return 'ec';
   if (algorithmOid === SPKI_ALGORITHM_OIDS.rsaEncryption) return 'rsa';
   if (algorithmOid === SPKI_ALGORITHM_OIDS.ed25519) return 'ed25519';
   return 'other';
 }
 
-/** Parses a DER SubjectPublicKeyInfo; throws on malformed input. */
+/** The key family of an SPKI from its algorithm OID alone: cheaper than {@link parseSpki}. */
+export function spkiFamily(spki: Uint8Array): SpkiInfo['family'] {
+  const outer = readSingle(spki);
+  const algId = readTlv(spki, outer.valueStart, outer.end);
+  return familyOf(readOid(readTlv(spki, algId.valueStart, algId.end)));
+}
+
+/** Bit length of a positive RSA modulus from its minimal INTEGER content octets. */
+function modulusBits(modulus: Uint8Array): number {
+  const start = modulus[0] === 0 ? 1 : 0;
+  return (modulus.length - start) * 8 - Math.clz32(modulus[start]!) + 24;
+}
+
+/**
+ * Parses a DER SubjectPublicKeyInfo into its {@link CertKeyType} and key
+ * bits; throws {@link DerError} on malformed input. It reads no more than
+ * the key type needs (no big-integer arithmetic): it runs per certificate.
+ */
 export function parseSpki(spki: Uint8Array): SpkiInfo {
-  const [algId, keyBits] = children(readSingle(spki));
-  if (algId === undefined || keyBits === undefined) throw new RangeError('SubjectPublicKeyInfo needs an algorithm and a key');
-  const [algOid, params] = children(algId);
-  if (algOid === undefined) throw new RangeError('AlgorithmIdentifier without an OID');
-  const algorithmOid = readOid(algOid);
-  const bits = readBitString(keyBits);
-  if (bits.unusedBits !== 0) throw new RangeError('subjectPublicKey must have no unused bits');
-  const subjectPublicKey = bits.bytes;
-  if (algorithmOid === SPKI_ALGORITHM_OIDS.ecPublicKey) {
-    const curve = params !== undefined && params.tag === 0x06 ? readOid(params) : '';
+  const { algorithmOid, parameters, subjectPublicKey } = readSpkiFields(spki);
+  const family = familyOf(algorithmOid);
+  if (family === 'ec') {
+    const curve = parameters !== undefined && parameters.tag === Tag.OID ? readOid(parameters) : '';
     const keyType = curve === SPKI_ALGORITHM_OIDS.p256 ? 'P-256' : curve === SPKI_ALGORITHM_OIDS.p384 ? 'P-384' : undefined;
-    return { keyType, family: 'ec', algorithmOid, subjectPublicKey };
+    return { keyType, family, algorithmOid, subjectPublicKey };
   }
-  if (algorithmOid === SPKI_ALGORITHM_OIDS.ed25519) {
-    return { keyType: subjectPublicKey.length === 32 ? 'Ed25519' : undefined, family: 'ed25519', algorithmOid, subjectPublicKey };
+  if (family === 'ed25519') {
+    return { keyType: subjectPublicKey.length === 32 ? 'Ed25519' : undefined, family, algorithmOid, subjectPublicKey };
   }
-  if (algorithmOid === SPKI_ALGORITHM_OIDS.rsaEncryption) {
-    const [modulus] = children(readSingle(subjectPublicKey));
-    if (modulus === undefined) throw new RangeError('RSAPublicKey without a modulus');
-    const m = readIntegerBytes(modulus);
-    const start = m[0] === 0 ? 1 : 0;
-    const rsaModulusBits = (m.length - start) * 8 - Math.clz32(m[start]!) + 24;
+  if (family === 'rsa') {
+    const rsaKey = expectTag(readSingle(subjectPublicKey), Tag.SEQUENCE, 'RSAPublicKey');
+    const rsaModulusBits = modulusBits(readIntegerBytes(expectTag(children(rsaKey)[0], Tag.INTEGER, 'modulus')));
     const keyType = rsaModulusBits === 2048 ? 'RSA-2048' : rsaModulusBits === 3072 ? 'RSA-3072' : rsaModulusBits === 4096 ? 'RSA-4096' : undefined;
-    return { keyType, family: 'rsa', algorithmOid, subjectPublicKey, rsaModulusBits };
+    return { keyType, family, algorithmOid, subjectPublicKey, rsaModulusBits };
   }
-  return { keyType: undefined, family: 'other', algorithmOid, subjectPublicKey };
+  return { keyType: undefined, family, algorithmOid, subjectPublicKey };
 }
 
 /**

@@ -19,11 +19,13 @@ import {
   sctListExtension,
   subjectAltNameExtension,
 } from '../../src/x509/extensions.js';
-import { encodeDer } from '../../src/x509/der.js';
+import { bitString, encodeDer, NULL_DER, oid, sequence, tlv } from '../../src/x509/der.js';
 import { bytesToIp, cidrToBytes, ipToBytes } from '../../src/x509/ip.js';
 import { formatIp, parseIp } from '../../src/policy/ip-address.js';
 import { commonNameOf, decodeName, encodeName, leafSubject } from '../../src/x509/name.js';
-import { keyIdentifier, parseSpki, spkiFamily } from '../../src/x509/spki.js';
+import { keyIdentifier, parseSpki, readSpkiFields, spkiFamily } from '../../src/x509/spki.js';
+import { parsePublicKeyInfo } from '../../src/keys/spki.js';
+import { DerError } from '../../src/x509/der-reader.js';
 
 const hex = (b: Uint8Array | ArrayBuffer): string => Buffer.from(b instanceof Uint8Array ? b : new Uint8Array(b)).toString('hex');
 
@@ -183,5 +185,29 @@ describe('SPKI', () => {
     const { createHash } = await import('node:crypto');
     const k = await generateSoftwareSigner('P-256');
     expect(hex(keyIdentifier(k.publicKeySpki))).toBe(createHash('sha256').update(parseSpki(k.publicKeySpki).subjectPublicKey).digest('hex').slice(0, 40));
+  });
+
+  it('reads the same fields as the key policy parser, and refuses what it refuses', async () => {
+    for (const t of ['P-256', 'RSA-2048', 'Ed25519'] as const) {
+      const spki = (await generateSoftwareSigner(t)).publicKeySpki;
+      const fields = readSpkiFields(spki);
+      expect(parseSpki(spki)).toMatchObject({ algorithmOid: fields.algorithmOid, subjectPublicKey: fields.subjectPublicKey });
+      expect(parsePublicKeyInfo(spki).kind).toBe(parseSpki(spki).family);
+    }
+    const ed = encodeDer(sequence(sequence(oid('1.3.101.112')), bitString(new Uint8Array(32))));
+    const extraField = encodeDer(sequence(sequence(oid('1.3.101.112')), bitString(new Uint8Array(32)), bitString(new Uint8Array(1))));
+    const threeAlgorithmFields = encodeDer(sequence(sequence(oid('1.3.101.112'), NULL_DER, NULL_DER), bitString(new Uint8Array(32))));
+    const unusedBits = encodeDer(sequence(sequence(oid('1.3.101.112')), tlv(0x03, Uint8Array.of(1, 0))));
+    expect(parseSpki(ed).keyType).toBe('Ed25519');
+    for (const [bad, reason] of [
+      [Uint8Array.from([...ed, 0]), /trailing data/],
+      [extraField, /must hold an algorithm and a key/],
+      [threeAlgorithmFields, /malformed AlgorithmIdentifier/],
+      [unusedBits, /unused bits where whole octets are required/],
+    ] as const) {
+      expect(() => parseSpki(bad)).toThrow(DerError);
+      expect(() => parseSpki(bad)).toThrow(reason);
+      expect(() => parsePublicKeyInfo(bad)).toThrow(reason);
+    }
   });
 });
