@@ -10,6 +10,9 @@ import { startExpress, startFastify, startNode } from '../../packages/acme/test/
 import type { AdapterFactory, RunningAdapter } from '../../packages/acme/test/adapters/servers.js';
 import { e2eHierarchy, sqliteEngine } from './sqlite-engine.js';
 
+/** The order payload type of acme-client 5.4 (it has no `replaces` member, but the payload is sent verbatim). */
+type OrderCreateRequest = Parameters<acme.Client['createOrder']>[0];
+
 const NAMES = ['www.e2e.example.com', 'e2e.example.com'];
 
 const ADAPTERS: [string, AdapterFactory][] = [
@@ -95,14 +98,14 @@ describe.each(ADAPTERS)('acme-client %s end to end against a SQLite-backed engin
     const renewalInfo = await fetch(`${running.baseUrl}/renewal-info/${certId}`);
     expect(renewalInfo.status).toBe(200);
     expect(((await renewalInfo.json()) as { suggestedWindow: { start: string } }).suggestedWindow.start).toMatch(/^\d{4}-/);
-    const renewal = await client.createOrder({ identifiers: NAMES.map((value) => ({ type: 'dns', value })), replaces: certId } as acme.OrderCreateRequest);
+    const renewal = await client.createOrder({ identifiers: NAMES.map((value) => ({ type: 'dns', value })), replaces: certId } as OrderCreateRequest);
     expect((renewal as unknown as { replaces?: string }).replaces).toBe(certId);
     expect(renewal.status).toBe('ready');
     const [, renewCsr] = await acme.crypto.createCsr({ altNames: NAMES });
     const renewedOrder = await client.waitForValidStatus(await client.finalizeOrder(renewal, renewCsr));
     const renewedPem = await client.getCertificate(renewedOrder);
     expect(new X509Certificate(renewedPem).serialNumber).not.toBe(leaf.serialNumber);
-    await expect(client.createOrder({ identifiers: NAMES.map((value) => ({ type: 'dns', value })), replaces: certId } as acme.OrderCreateRequest)).rejects.toThrow(/replaced/);
+    await expect(client.createOrder({ identifiers: NAMES.map((value) => ({ type: 'dns', value })), replaces: certId } as OrderCreateRequest)).rejects.toThrow(/replaced/);
 
     await client.revokeCertificate(pem, { reason: 4 });
     await expect(client.revokeCertificate(pem)).rejects.toThrow(/already revoked/i);

@@ -131,8 +131,8 @@ export function adapterConformance(name: string, start: AdapterFactory): void {
       expectEngineHeaders(res, base);
     });
 
-    it('unknown path under the base URL: 404 malformed problem', async () => {
-      for (const path of ['/nope', '/acct/abc/extra/deep', '/directory?x=1']) {
+    it('unknown path under the base URL (the bare prefix included): 404 malformed problem', async () => {
+      for (const path of ['', '/', '/nope', '/acct/abc/extra/deep', '/directory?x=1']) {
         const res = await send(`${base}${path}`);
         expectProblem(res, 404, 'malformed');
         expectEngineHeaders(res, base);

@@ -1,0 +1,166 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createExpressRouter } from '../../src/express/index.js';
+import { createNodeHandler } from '../../src/node/index.js';
+import { testEngine, testHierarchy } from './engine.js';
+import { HttpAcmeClient, json, send } from './http-client.js';
+import { startExpress, startFastify, startNode } from './servers.js';
+import type { RunningAdapter } from './servers.js';
+
+const ERR = 'urn:ietf:params:acme:error:';
+const running: RunningAdapter[] = [];
+const closers: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  await Promise.all([...running.map((r) => r.close()), ...closers.map((c) => c())]);
+});
+
+beforeAll(async () => {
+  await testHierarchy();
+});
+
+describe('node:http adapter', () => {
+  it('serves over https.createServer too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'certwright-tls-'));
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+      const cert = readFileSync(join(dir, 'cert.pem'));
+      const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const baseUrl = `https://127.0.0.1:${(server.address() as AddressInfo).port}/acme`;
+      const engine = await testEngine(baseUrl);
+      server.on('request', createNodeHandler(engine, { baseUrl }));
+      closers.push(async () => {
+        await engine.close();
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      });
+      const body = await new Promise<string>((resolve, reject) => {
+        httpsRequest(`${baseUrl}/directory`, { ca: cert }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => resolve(text));
+        }).on('error', reject).end();
+      });
+      expect(JSON.parse(body)).toMatchObject({ newNonce: `${baseUrl}/new-nonce` });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('survives a client that disconnects in the middle of a body, and keeps serving', async () => {
+    const r = await startNode((baseUrl) => testEngine(baseUrl));
+    running.push(r);
+    const { port } = new URL(r.baseUrl);
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write('POST /acme/new-account HTTP/1.1\r\nHost: x\r\nContent-Type: application/jose+json\r\nContent-Length: 1000\r\n\r\n{"protected":');
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 50);
+      });
+      socket.on('error', reject);
+    });
+    expect((await send(`${r.baseUrl}/directory`)).status).toBe(200);
+  });
+
+  it('trustedProxies: X-Forwarded-Host from a trusted peer changes the URL the engine routes on; from others it is ignored', async () => {
+    const trusting = await startNode((baseUrl) => testEngine(baseUrl), { trustedProxies: ['127.0.0.1'] });
+    const ignoring = await startNode((baseUrl) => testEngine(baseUrl));
+    running.push(trusting, ignoring);
+    const headers = { 'x-forwarded-host': 'elsewhere.example' };
+    const moved = await send(`${trusting.baseUrl}/directory`, { headers });
+    expect(moved.status).toBe(404);
+    expect(json(moved)['type']).toBe(`${ERR}malformed`);
+    expect((await send(`${ignoring.baseUrl}/directory`, { headers })).status).toBe(200);
+    const { host } = new URL(trusting.baseUrl);
+    expect((await send(`${trusting.baseUrl}/directory`, { headers: { 'x-forwarded-host': host, 'x-forwarded-proto': 'http' } })).status).toBe(200);
+  });
+});
+
+describe('express adapter and host body parsers', () => {
+  it('a host JSON parser for every type loses the signed bytes: 500 naming the misconfiguration, not a bad signature', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/acme`;
+    const engine = await testEngine(baseUrl);
+    const app = express();
+    app.use(express.json({ type: '*/*' }));
+    app.use('/acme', createExpressRouter(engine, { baseUrl }));
+    server.on('request', app);
+    closers.push(async () => {
+      await engine.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    const client = new HttpAcmeClient(`${baseUrl}/directory`);
+    const res = await client.register();
+    expect(res.status).toBe(500);
+    expect(json(res)).toMatchObject({ type: `${ERR}serverInternal`, status: 500 });
+    expect(String(json(res)['detail'])).toMatch(/consumed by another body parser/);
+    const wrongType = await send(`${baseUrl}/new-account`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+    expect(wrongType.status).toBe(415);
+  });
+
+  it('a host text parser for application/jose+json leaves a string: the signed request goes through', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/acme`;
+    const engine = await testEngine(baseUrl);
+    const app = express();
+    app.use(express.text({ type: 'application/jose+json' }));
+    app.use('/acme', createExpressRouter(engine, { baseUrl }));
+    server.on('request', app);
+    closers.push(async () => {
+      await engine.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    expect((await new HttpAcmeClient(`${baseUrl}/directory`).register()).status).toBe(201);
+  });
+
+  it("leaves the host app's own JSON routes working next to the router", async () => {
+    const r = await startExpress('json-urlencoded-text')((baseUrl) => testEngine(baseUrl));
+    running.push(r);
+    const echo = await send(r.baseUrl.replace(/\/acme$/, '/host/echo'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+    expect(json(echo)).toEqual({ seen: { a: 1 } });
+  });
+});
+
+describe('fastify plugin encapsulation', () => {
+  let r: RunningAdapter;
+  beforeAll(async () => {
+    r = await startFastify((baseUrl) => testEngine(baseUrl));
+    running.push(r);
+  });
+
+  it("keeps the host app's JSON parsing outside the plugin", async () => {
+    const echo = await send(r.baseUrl.replace(/\/acme$/, '/host/echo'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+    expect(echo.status).toBe(200);
+    expect(json(echo)).toEqual({ seen: { a: 1 } });
+  });
+
+  it('lets the engine answer (415 with a nonce) for a body without a content type or with an unparsable one', async () => {
+    for (const headers of [{}, { 'content-type': 'garbage' }] as Record<string, string>[]) {
+      const res = await send(`${r.baseUrl}/new-account`, { method: 'POST', headers, body: new TextEncoder().encode('{"x":1}') });
+      expect(res.status).toBe(415);
+      expect(json(res)['type']).toBe(`${ERR}malformed`);
+      expect(res.headers.get('replay-nonce')).not.toBeNull();
+    }
+  });
+
+  it('routes the bare prefix to the engine too (404 problem, not a Fastify 404)', async () => {
+    const res = await send(r.baseUrl);
+    expect(res.status).toBe(404);
+    expect(json(res)['type']).toBe(`${ERR}malformed`);
+  });
+});
