@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { CertwrightError } from '@certwright/core';
+import { CURVES, CertwrightError } from '@certwright/core';
 import type { PublicJwk } from '@certwright/core';
 import { decodeBase64urlStrict } from './base64url.js';
 import { isJsonObject } from './json-part.js';
@@ -13,8 +12,11 @@ export const MIN_RSA_BITS = 2048;
 /** Largest RSA modulus accepted for account keys, in bits. */
 export const MAX_RSA_BITS = 8192;
 
-/** Coordinate length in bytes for each supported curve (RFC 7518 §6.2.1.2, RFC 8037 §2). */
-const CURVE_COORDINATE_BYTES: Readonly<Record<string, number>> = { 'P-256': 32, 'P-384': 48, 'P-521': 66, Ed25519: 32 };
+/** Coordinate length in bytes for each supported curve: core's curve table (RFC 7518 §6.2.1.2) plus Ed25519 (RFC 8037 §2). */
+const CURVE_COORDINATE_BYTES: Readonly<Record<string, number>> = {
+  ...Object.fromEntries(Object.entries(CURVES).map(([name, curve]) => [name, curve.coordinateLength])),
+  Ed25519: 32,
+};
 
 function badKey(detail: string): CertwrightError {
   return new CertwrightError('badPublicKey', detail);
@@ -87,29 +89,12 @@ export function checkPublicJwk(value: unknown, what: string): PublicJwk {
   }
 }
 
-/** The members hashed by RFC 7638 §3.2 for each key type, in lexicographic order. */
-const THUMBPRINT_MEMBERS: Readonly<Record<string, readonly string[]>> = {
-  RSA: ['e', 'kty', 'n'],
-  EC: ['crv', 'kty', 'x', 'y'],
-  OKP: ['crv', 'kty', 'x'],
-};
-
 /**
  * The RFC 7638 JWK thumbprint: SHA-256 over the required members of the key
  * in lexicographic order with no whitespace, base64url-encoded. It identifies
  * an account key (RFC 8555 §8.1 key authorizations, §7.3 account lookup).
- *
- * @throws TypeError when the JWK lacks a required member (validate it with
- *   {@link checkPublicJwk} first).
+ * This is core's implementation, re-exported under the name the JWS layer
+ * has always offered; it throws `TypeError` when the JWK lacks a required
+ * member (validate it with {@link checkPublicJwk} first).
  */
-export function jwkThumbprint(jwk: PublicJwk): string {
-  const members = THUMBPRINT_MEMBERS[jwk.kty];
-  if (members === undefined) throw new TypeError(`jwkThumbprint: unsupported kty ${quote(jwk.kty)}`);
-  const canonical: Record<string, string> = {};
-  for (const name of members) {
-    const v = jwk[name];
-    if (typeof v !== 'string') throw new TypeError(`jwkThumbprint: member '${name}' is missing`);
-    canonical[name] = v;
-  }
-  return createHash('sha256').update(JSON.stringify(canonical)).digest('base64url');
-}
+export { jwkThumbprint } from '@certwright/core';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CertwrightError } from '@certwright/core';
+import { CertwrightError, jwkThumbprint as coreJwkThumbprint } from '@certwright/core';
 import { checkPublicJwk, jwkThumbprint } from '../../src/jws/index.js';
 import { b64, makeKey } from './helpers.js';
 
@@ -30,7 +30,10 @@ describe('jwkThumbprint (RFC 7638)', () => {
   it('ignores optional members and refuses unknown key types', () => {
     expect(jwkThumbprint({ ...p521.jwk, use: 'sig' })).toBe(jwkThumbprint(p521.jwk));
     expect(() => jwkThumbprint({ kty: 'oct', k: 'AAAA' })).toThrow(TypeError);
-    expect(() => jwkThumbprint({ kty: 'EC', crv: 'P-256', x: 'AA' })).toThrow(/'y' is missing/);
+    expect(() => jwkThumbprint({ kty: 'EC', crv: 'P-256', x: 'AA' })).toThrow(/"y" is missing/);
+  });
+  it("is core's implementation, so account keys and key authorizations agree across packages", () => {
+    expect(jwkThumbprint).toBe(coreJwkThumbprint);
   });
 });
 
