@@ -157,3 +157,20 @@ export function opensslDir(): OpensslDir {
     },
   };
 }
+
+/** Puts a record straight into the store (no signing), in `state`, for status and CRL tests. */
+export async function addRecord(
+  store: MemoryStore,
+  options: { serial: string; issuerId: string; notAfter: Date; at: Date; state: 'reserved' | 'planned' | 'precertificate' | 'issued' | 'abandoned'; crlShard?: number },
+): Promise<void> {
+  const { serial, issuerId, at } = options;
+  await store.reserveSerial({ serial, issuerId, identifiers: [{ type: 'dns', value: 'x.example.test' }], crlShard: options.crlShard ?? 0, createdAt: at });
+  if (options.state === 'reserved') return;
+  if (options.state === 'abandoned') {
+    await store.recordAbandoned(serial, at);
+    return;
+  }
+  await store.recordPlanned(serial, { plannedTbs: Uint8Array.of(0x30, 0), notBefore: at, notAfter: options.notAfter, updatedAt: at });
+  if (options.state === 'precertificate') await store.recordPrecertificate(serial, Uint8Array.of(0x30, 0), at);
+  if (options.state === 'issued') await store.recordIssued(serial, Uint8Array.of(0x30, 0), at);
+}
