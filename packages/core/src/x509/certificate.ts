@@ -5,7 +5,7 @@
  */
 import type { Signer } from '../signer.js';
 import { bitString, encodeDer, sequence } from './der.js';
-import { DerError, children, encodingOf, expectTag, readBitString, readSingle } from './der-reader.js';
+import { DerError, children, encodingOf, expectTag, readBitStringOctets, readSingle } from './der-reader.js';
 
 /** Wraps a TBS and its signature into a Certificate (or any SIGNED{} structure: CRLs use the same shape). */
 export function assembleSigned(tbs: Uint8Array, signatureAlgorithm: Uint8Array, signature: Uint8Array): Uint8Array {
@@ -36,11 +36,10 @@ export interface SignedParts {
 export function splitSigned(der: Uint8Array): SignedParts {
   const parts = children(expectTag(readSingle(der), 0x30, 'Certificate'));
   if (parts.length !== 3) throw new DerError('a signed structure has exactly three fields', 0);
-  const bits = readBitString(parts[2]!);
-  if (bits.unusedBits !== 0) throw new DerError('signature must have no unused bits', parts[2]!.start);
+  const signature = readBitStringOctets(parts[2]!);
   return {
     tbs: encodingOf(expectTag(parts[0]!, 0x30, 'tbs')),
     signatureAlgorithm: encodingOf(expectTag(parts[1]!, 0x30, 'signatureAlgorithm')),
-    signature: bits.bytes,
+    signature,
   };
 }

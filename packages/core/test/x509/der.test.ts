@@ -39,6 +39,7 @@ import {
   readTlv,
   valueOf,
 } from '../../src/x509/der-reader.js';
+import { splitSigned } from '../../src/x509/certificate.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const bytes = (h: string): Uint8Array => new Uint8Array(Buffer.from(h.replace(/\s/g, ''), 'hex'));
@@ -224,6 +225,13 @@ describe('DER reader', () => {
   it('requires whole-octet BIT STRINGs where keys and signatures live', () => {
     expect(hex(readBitStringOctets(readSingle(bytes('030200aa'))))).toBe('aa');
     expect(() => readBitStringOctets(readSingle(bytes('030201aa')))).toThrow(/unused bits where whole octets are required/);
+  });
+
+  it('splits a signed structure only when its signature holds whole octets', () => {
+    const signed = (bits: Uint8Array): Uint8Array => encodeDer(sequence(sequence(integer(1)), sequence(oid('1.3.101.112')), tlv(0x03, bits)));
+    expect(hex(splitSigned(signed(bytes('00aabb'))).signature)).toBe('aabb');
+    expect(() => splitSigned(signed(bytes('01aabe')))).toThrow(/unused bits where whole octets are required/);
+    expect(() => splitSigned(encodeDer(sequence(sequence(), sequence())))).toThrow(/exactly three fields/);
   });
 
   it('names a missing or mistagged field, and the offset of a fault when it is known', () => {
