@@ -11,8 +11,17 @@ import { externalUrl } from '../node/external-url.js';
 import { resolveAdapterOptions } from '../node/options.js';
 import type { AdapterOptions } from '../node/options.js';
 import { readBody } from '../node/read-body.js';
+import type { BodyResult } from '../node/read-body.js';
 import { failNodeResponse, writeNodeResponse } from '../node/write-response.js';
 import { consumedBody } from './consumed-body.js';
+import type { ConsumedBody } from './consumed-body.js';
+
+/** The body to hand to the engine: read from the stream, or what a host parser left, both held to `limit`. */
+function bodyOf(req: Request, consumed: Exclude<ConsumedBody, { kind: 'lost' }>, limit: number): Promise<BodyResult> {
+  if (consumed.kind === 'unread') return readBody(req, limit);
+  if (consumed.body !== undefined && consumed.body.length > limit) return Promise.resolve({ kind: 'tooLarge' });
+  return Promise.resolve({ kind: 'body', body: consumed.body });
+}
 
 /**
  * Creates an Express Router for `server`, to mount at the path of the
@@ -44,7 +53,7 @@ export function createExpressRouter(server: AcmeServer, options: AdapterOptions)
       failNodeResponse(res, consumed.detail);
       return;
     }
-    const read = consumed.kind === 'unread' ? await readBody(req, resolved.bodyLimit) : consumed.body !== undefined && consumed.body.length > resolved.bodyLimit ? ({ kind: 'tooLarge' } as const) : ({ kind: 'body', body: consumed.body } as const);
+    const read = await bodyOf(req, consumed, resolved.bodyLimit);
     if (read.kind === 'tooLarge') {
       writeNodeResponse(res, await payloadTooLarge(server, resolved.newNonceUrl, resolved.bodyLimit));
       return;

@@ -3,6 +3,7 @@
  * under its prefix to the ACME engine.
  * @module
  */
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AcmeResponse } from '../engine/http-types.js';
 import type { AcmeServer } from '../engine/server.js';
@@ -16,7 +17,16 @@ export interface AcmePluginOptions extends AdapterOptions {
   readonly server: AcmeServer;
 }
 
+/**
+ * Writes the response. Header names and values are checked first (as
+ * node's `setHeader` does for the other adapters), so that a response that
+ * cannot be written becomes the 500 problem instead of a Fastify error.
+ */
 function send(reply: FastifyReply, response: AcmeResponse): FastifyReply {
+  for (const [name, value] of Object.entries(response.headers)) {
+    validateHeaderName(name);
+    validateHeaderValue(name, value);
+  }
   const bytes = bodyBytes(response);
   reply.code(response.status);
   for (const [name, value] of Object.entries(response.headers)) reply.header(name, value);
@@ -76,7 +86,11 @@ export async function acmePlugin(fastify: FastifyInstance, options: AcmePluginOp
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const body = request.body;
     const bytes = body instanceof Uint8Array && body.length > 0 ? new Uint8Array(body.buffer, body.byteOffset, body.byteLength) : undefined;
-    return toEngine(request, reply, bytes);
+    try {
+      return await toEngine(request, reply, bytes);
+    } catch {
+      return send(reply, adapterFailure());
+    }
   };
   for (const url of ['/', '/*']) {
     fastify.route({ method: fastify.supportedMethods, url, exposeHeadRoute: false, handler });

@@ -26,7 +26,7 @@ export function failNodeResponse(res: ServerResponse, detail?: string): void {
     return;
   }
   try {
-    res.removeHeader('Content-Length');
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
     writeNodeResponse(res, adapterFailure(detail));
   } catch {
     res.destroy();

@@ -231,7 +231,10 @@ export function adapterConformance(name: string, start: AdapterFactory): void {
     let running: RunningAdapter;
     beforeAll(async () => {
       const failing: AcmeServer = {
-        handle: () => Promise.reject(new Error('engine exploded: secret internal detail')),
+        handle: async (req) => {
+          if (req.url.endsWith('/unwritable')) return { status: 200, headers: { 'X-Broken': 'a\r\nInjected: yes' }, body: 'never sent' };
+          throw new Error('engine exploded: secret internal detail');
+        },
         drain: async () => undefined,
         close: async () => undefined,
       };
@@ -241,13 +244,17 @@ export function adapterConformance(name: string, start: AdapterFactory): void {
       await running.close();
     });
 
-    it('turns an engine failure into a 500 serverInternal problem without internal detail, and keeps serving', async () => {
+    it('turns an engine failure or an unwritable response into a 500 serverInternal problem without internal detail, and keeps serving', async () => {
       for (let i = 0; i < 2; i++) {
         const res = await send(`${running.baseUrl}/directory`);
         expectProblem(res, 500, 'serverInternal');
         expect(res.text).not.toContain('secret');
         expect(res.headers.get('cache-control')).toBe('no-store');
       }
+      const unwritable = await send(`${running.baseUrl}/unwritable`);
+      expectProblem(unwritable, 500, 'serverInternal');
+      expect(unwritable.headers.get('injected')).toBeNull();
+      expect(unwritable.headers.get('x-broken')).toBeNull();
       const big = await send(`${running.baseUrl}/new-order`, { method: 'POST', headers: { 'content-type': 'application/jose+json' }, body: 'x'.repeat(BODY_LIMIT + 10) });
       expectProblem(big, 500, 'serverInternal');
     });
