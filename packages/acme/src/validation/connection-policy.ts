@@ -5,9 +5,10 @@
  * internal CA opens exactly the ranges it validates in.
  *
  * Decision order for one address: `deniedRanges` (always refused) →
- * `allowedRanges` (always allowed) → unroutable ranges (refused) → private
- * ranges (allowed only with `allowPrivate`) → anything else (allowed unless
- * `allowPublic` is false).
+ * `allowedRanges` (always allowed) → private ranges (allowed only with
+ * `allowPrivate`) → unroutable ranges (refused) → anything else (allowed
+ * unless `allowPublic` is false). Private ranges are looked at before the
+ * unroutable ones because `::1` lies inside the deprecated `::/96`.
  * @module
  */
 import { anyCidrContains, formatIp, parseCidr, parseIp } from '@certwright/core';
@@ -92,12 +93,12 @@ export function createConnectionPolicy(config: ConnectionPolicyConfig = {}): Con
       const deniedBy = firstMatch(denied, address);
       if (deniedBy !== undefined) return { allowed: false, reason: `${shown} is in the denied range ${deniedBy}` };
       if (firstMatch(allowed, address) !== undefined) return { allowed: true };
-      const unroutableBy = firstMatch(unroutable, address);
-      if (unroutableBy !== undefined) return { allowed: false, reason: `${shown} is in the unroutable range ${unroutableBy}` };
       const privateBy = firstMatch(privateRanges, address);
       if (privateBy !== undefined) {
         return allowPrivate ? { allowed: true } : { allowed: false, reason: `${shown} is in the private or special-purpose range ${privateBy}, which is not allowed` };
       }
+      const unroutableBy = firstMatch(unroutable, address);
+      if (unroutableBy !== undefined) return { allowed: false, reason: `${shown} is in the unroutable range ${unroutableBy}` };
       return allowPublic ? { allowed: true } : { allowed: false, reason: `${shown} is not in any allowed range (public addresses are not allowed)` };
     },
     redirectPortAllowed: (port) => redirectPorts.has(port),
