@@ -6,4 +6,4 @@
 export { createExpressRouter } from './router.js';
 export { consumedBody } from './consumed-body.js';
 export type { ConsumedBody } from './consumed-body.js';
-export type { AdapterOptions } from '../node/options.js';
+export type { AcmeRequestHandler, AdapterOptions } from '../node/options.js';

@@ -5,11 +5,10 @@
  */
 import express from 'express';
 import type { Request, Response, Router } from 'express';
-import type { AcmeServer } from '../engine/server.js';
 import { payloadTooLarge } from '../node/adapter-responses.js';
 import { externalUrl } from '../node/external-url.js';
 import { resolveAdapterOptions } from '../node/options.js';
-import type { AdapterOptions } from '../node/options.js';
+import type { AcmeRequestHandler, AdapterOptions } from '../node/options.js';
 import { readBody } from '../node/read-body.js';
 import type { BodyResult } from '../node/read-body.js';
 import { failNodeResponse, writeNodeResponse } from '../node/write-response.js';
@@ -42,7 +41,7 @@ function bodyOf(req: Request, consumed: Exclude<ConsumedBody, { kind: 'lost' }>,
  * adapter failures become a 500 problem document and never reach the
  * host's error handlers.
  */
-export function createExpressRouter(server: AcmeServer, options: AdapterOptions): Router {
+export function createExpressRouter(server: AcmeRequestHandler, options: AdapterOptions): Router {
   const resolved = resolveAdapterOptions(options);
   const router = express.Router();
 

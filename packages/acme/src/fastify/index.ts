@@ -6,4 +6,4 @@
  */
 export { acmePlugin } from './plugin.js';
 export type { AcmePluginOptions } from './plugin.js';
-export type { AdapterOptions } from '../node/options.js';
+export type { AcmeRequestHandler, AdapterOptions } from '../node/options.js';

@@ -6,15 +6,15 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AcmeResponse } from '../engine/http-types.js';
-import type { AcmeServer } from '../engine/server.js';
 import { adapterFailure, bodyBytes, payloadTooLarge } from '../node/adapter-responses.js';
 import { externalUrl } from '../node/external-url.js';
 import { resolveAdapterOptions } from '../node/options.js';
-import type { AdapterOptions } from '../node/options.js';
+import type { AcmeRequestHandler, AdapterOptions } from '../node/options.js';
 
 /** Options of {@link acmePlugin}: the engine plus the shared adapter options (`prefix` is Fastify's own register option). */
 export interface AcmePluginOptions extends AdapterOptions {
-  readonly server: AcmeServer;
+  /** The engine (an `AcmeServer`). */
+  readonly server: AcmeRequestHandler;
 }
 
 /**
@@ -25,7 +25,7 @@ export interface AcmePluginOptions extends AdapterOptions {
 function send(reply: FastifyReply, response: AcmeResponse): FastifyReply {
   for (const [name, value] of Object.entries(response.headers)) {
     validateHeaderName(name);
-    validateHeaderValue(name, value);
+    for (const one of Array.isArray(value) ? value : [value]) validateHeaderValue(name, one);
   }
   const bytes = bodyBytes(response);
   reply.code(response.status);

@@ -6,7 +6,7 @@
  */
 import { ACME_ERROR_NS, PROBLEM_TABLE } from '@certwright/core';
 import type { AcmeResponse } from '../engine/http-types.js';
-import type { AcmeServer } from '../engine/server.js';
+import type { AcmeRequestHandler } from './options.js';
 
 const PASSED_ON = ['Replay-Nonce', 'Link', 'Cache-Control'] as const;
 
@@ -15,7 +15,7 @@ const PASSED_ON = ['Replay-Nonce', 'Link', 'Cache-Control'] as const;
  * link are asked from the engine (a `HEAD` on newNonce) so that the
  * response carries the same headers as every engine error (RFC 8555 §6.5).
  */
-export async function payloadTooLarge(server: AcmeServer, newNonceUrl: string, limit: number): Promise<AcmeResponse> {
+export async function payloadTooLarge(server: AcmeRequestHandler, newNonceUrl: string, limit: number): Promise<AcmeResponse> {
   const headers: Record<string, string | string[]> = { 'Content-Type': 'application/problem+json', 'Cache-Control': 'no-store' };
   const nonce = await server.handle({ method: 'HEAD', url: newNonceUrl, headers: {}, body: undefined });
   if (nonce.status === 200) {

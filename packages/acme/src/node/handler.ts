@@ -4,11 +4,10 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AcmeServer } from '../engine/server.js';
 import { payloadTooLarge } from './adapter-responses.js';
 import { externalUrl } from './external-url.js';
 import { resolveAdapterOptions } from './options.js';
-import type { AdapterOptions } from './options.js';
+import type { AcmeRequestHandler, AdapterOptions } from './options.js';
 import { readBody } from './read-body.js';
 import { failNodeResponse, writeNodeResponse } from './write-response.js';
 
@@ -29,7 +28,7 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
  * https.createServer(tlsOptions, createNodeHandler(acme, { baseUrl: 'https://ca.example/acme' })).listen(443);
  * ```
  */
-export function createNodeHandler(server: AcmeServer, options: AdapterOptions): NodeHandler {
+export function createNodeHandler(server: AcmeRequestHandler, options: AdapterOptions): NodeHandler {
   const resolved = resolveAdapterOptions(options);
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -7,7 +7,7 @@
 export { createNodeHandler } from './handler.js';
 export type { NodeHandler } from './handler.js';
 export { DEFAULT_BODY_LIMIT, normalizeAddress, resolveAdapterOptions } from './options.js';
-export type { AdapterOptions, ResolvedAdapterOptions } from './options.js';
+export type { AcmeRequestHandler, AdapterOptions, ResolvedAdapterOptions } from './options.js';
 export { externalUrl, pathOf } from './external-url.js';
 export type { UrlInput } from './external-url.js';
 export { readBody, discardRest } from './read-body.js';

@@ -2,7 +2,11 @@
  * Options shared by every HTTP adapter (node http, Express, Fastify).
  * @module
  */
+import type { AcmeServer } from '../engine/server.js';
 import { createAcmeUrls } from '../engine/urls.js';
+
+/** What an adapter needs of the engine: only `handle` (an `AcmeServer` is one). */
+export type AcmeRequestHandler = Pick<AcmeServer, 'handle'>;
 
 /** Default {@link AdapterOptions.bodyLimit}: 64 KiB, far above any ACME request. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;

@@ -1,11 +1,10 @@
 import { X509Certificate } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AcmeServer } from '../../src/engine/index.js';
 import { testEngine, testHierarchy } from './engine.js';
 import { HttpAcmeClient, csrFor, json, send } from './http-client.js';
 import type { HttpResult } from './http-client.js';
-import type { AdapterFactory, RunningAdapter } from './servers.js';
+import type { AdapterFactory, RunningAdapter, TestEngine } from './servers.js';
 
 const ERR = 'urn:ietf:params:acme:error:';
 const BODY_LIMIT = 4096;
@@ -230,12 +229,11 @@ export function adapterConformance(name: string, start: AdapterFactory): void {
   describe(`adapter conformance: ${name} around a failing engine`, () => {
     let running: RunningAdapter;
     beforeAll(async () => {
-      const failing: AcmeServer = {
+      const failing: TestEngine = {
         handle: async (req) => {
           if (req.url.endsWith('/unwritable')) return { status: 200, headers: { 'X-Broken': 'a\r\nInjected: yes' }, body: 'never sent' };
           throw new Error('engine exploded: secret internal detail');
         },
-        drain: async () => undefined,
         close: async () => undefined,
       };
       running = await start(async () => failing, { bodyLimit: BODY_LIMIT });

@@ -13,12 +13,15 @@ import type { AdapterOptions } from '../../src/node/index.js';
 export interface RunningAdapter {
   /** The engine's base URL, e.g. `http://127.0.0.1:40123/acme`. */
   baseUrl: string;
-  engine: AcmeServer;
+  engine: TestEngine;
   close(): Promise<void>;
 }
 
+/** What the servers use of an engine: the adapters need `handle`, shutdown needs `close`. */
+export type TestEngine = Pick<AcmeServer, 'handle' | 'close'>;
+
 /** Builds the engine once the port (hence the base URL) is known. */
-export type EngineFor = (baseUrl: string) => Promise<AcmeServer>;
+export type EngineFor = (baseUrl: string) => Promise<TestEngine>;
 
 /** Starts a real HTTP server on 127.0.0.1:0 with one adapter around the engine `engineFor` builds. */
 export type AdapterFactory = (engineFor: EngineFor, options?: Omit<AdapterOptions, 'baseUrl'>) => Promise<RunningAdapter>;
@@ -30,7 +33,7 @@ async function listening(): Promise<{ http: Server; baseUrl: string }> {
   return { http, baseUrl: `http://127.0.0.1:${port}/acme` };
 }
 
-function closer(http: Server, engine: AcmeServer, extra: () => Promise<void> = async () => undefined): () => Promise<void> {
+function closer(http: Server, engine: TestEngine, extra: () => Promise<void> = async () => undefined): () => Promise<void> {
   return async () => {
     await engine.close();
     await extra();
