@@ -5,6 +5,7 @@ import type { BackgroundTasks } from './background.js';
 import type { JwsVerifier } from '../jws/index.js';
 import type { Clock, IdentifierPolicy, IssuanceEngine, Logger, Random } from '@certwright/core';
 import type { Validator } from './validator.js';
+import type { RateLimiter } from '../ratelimit/index.js';
 
 /** Everything a resource handler may use, resolved once by {@link createAcmeServer}. */
 export interface EngineContext {
@@ -29,4 +30,7 @@ export interface EngineContext {
   readonly retryAfterSeconds: number;
   readonly renewalInfoRetryAfterSeconds: number;
   readonly lookupMacKey: (keyId: string) => Promise<Uint8Array | undefined>;
+  readonly rateLimiter: RateLimiter | undefined;
+  /** Orders whose issuance runs in this process now; recovery leaves them alone. */
+  readonly issuing: Set<string>;
 }

@@ -1,4 +1,5 @@
-import type { AccountStore, CertificateStore, Clock, IdentifierPolicy, IssuanceEngine, Logger, NonceStore, OrderStore, Random } from '@certwright/core';
+import type { AccountStore, CertificateRecord, CertificateStore, Clock, IdentifierPolicy, IssuanceEngine, Logger, NonceStore, OrderStore, Random, WriteAheadIssuanceEngine } from '@certwright/core';
+import type { RateLimiter } from '../ratelimit/index.js';
 import type { JwsAlgorithm } from '../jws/index.js';
 import type { Validator } from './validator.js';
 
@@ -47,6 +48,30 @@ export interface AcmeLifetimes {
   readonly nonce: number;
 }
 
+/** Options of crash recovery ({@link AcmeServer.recover}). */
+export interface AcmeRecoveryOptions {
+  /** An order `processing` for longer than this (since its last update) is taken as interrupted. Default 10 minutes. */
+  readonly processingTimeoutMs?: number;
+  /** Orders handled per `recover()` call. Default 100. */
+  readonly batchSize?: number;
+  /**
+   * Completes planned certificates from their write-ahead record. Default:
+   * the `issuance` engine when it has `recover` (as `createIssuanceEngine`'s
+   * does). Without it, an order whose certificate was only planned is
+   * marked invalid and the planned record stays as it is (revocable).
+   */
+  readonly issuance?: Pick<WriteAheadIssuanceEngine, 'recover'>;
+  /**
+   * The certificate record of an order. The store has no lookup by order
+   * id; the default scans `listCertificatesByState` (least recently updated
+   * first) for up to `certificateScanLimit` records, which suits stores of
+   * modest size. Give an indexed lookup for large stores.
+   */
+  readonly findCertificateByOrder?: (orderId: string) => Promise<CertificateRecord | undefined>;
+  /** Records the default lookup reads per state. Default 10,000. */
+  readonly certificateScanLimit?: number;
+}
+
 /** Options of {@link createAcmeServer}; every dependency is passed in by hand. */
 export interface AcmeServerOptions {
   /** External base URL, e.g. `https://ca.example/acme`; every resource URL is under it. No trailing slash needed. */
@@ -81,4 +106,8 @@ export interface AcmeServerOptions {
   readonly retryAfterSeconds?: number;
   /** Seconds advertised in `Retry-After` on renewalInfo responses (default 21,600: six hours). */
   readonly renewalInfoRetryAfterSeconds?: number;
+  /** Rate limits (new accounts per address, new orders per account, failed validations, certificates per domain); none when absent. */
+  readonly rateLimiter?: RateLimiter;
+  /** Crash recovery of orders left `processing` (see {@link AcmeRecoveryOptions}). */
+  readonly recovery?: AcmeRecoveryOptions;
 }

@@ -16,6 +16,8 @@ import { addLink, link, problemResponse, toAcmeResponse } from './responses.js';
 import type { ResponseParts } from './responses.js';
 import { allowedMethods, dispatch } from './router.js';
 import { createAcmeUrls, parseRoute } from './urls.js';
+import { recoverOrders } from './recovery.js';
+import type { OrderRecoveryReport } from './recovery.js';
 
 /** A running ACME engine. */
 export interface AcmeServer {
@@ -23,8 +25,20 @@ export interface AcmeServer {
   handle(req: AcmeRequest): Promise<AcmeResponse>;
   /** Resolves when every background validation and issuance started so far has finished (tests, shutdown). */
   drain(): Promise<void>;
-  /** Refuses new requests (503-class `serverInternal`) and waits for background work. */
+  /** Refuses new requests (503-class `serverInternal`), stops periodic recovery and waits for background work. */
   close(): Promise<void>;
+  /**
+   * Completes or invalidates one batch of orders left `processing` by a
+   * crash (see `AcmeRecoveryOptions`); call at start-up, and again while
+   * a report's lists fill a batch.
+   */
+  recover(): Promise<OrderRecoveryReport>;
+  /**
+   * Runs {@link AcmeServer.recover} every `intervalMs` until `close()` (or
+   * the returned stop function). Runs never overlap; a failed run is logged.
+   * Throws `RangeError` for a non-positive interval or when already started.
+   */
+  startRecovery(options: { intervalMs: number }): () => void;
 }
 
 /** Default {@link AcmeServerOptions.ordersPageSize}. */
@@ -37,7 +51,18 @@ function positive(name: string, value: number): number {
   return value;
 }
 
+function checkRecoveryOptions(options: AcmeServerOptions): void {
+  const recovery = options.recovery;
+  if (recovery === undefined) return;
+  if (recovery.processingTimeoutMs !== undefined) positive('recovery.processingTimeoutMs', recovery.processingTimeoutMs);
+  for (const key of ['batchSize', 'certificateScanLimit'] as const) {
+    const value = recovery[key];
+    if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) throw new RangeError(`recovery.${key} must be a positive integer, got ${value}`);
+  }
+}
+
 function buildContext(options: AcmeServerOptions): EngineContext {
+  checkRecoveryOptions(options);
   const urls = createAcmeUrls(options.baseUrl);
   const lifetimes = options.lifetimes;
   for (const key of ['order', 'authorization', 'pendingAuthorization', 'nonce'] as const) positive(`lifetimes.${key}`, lifetimes[key]);
@@ -73,6 +98,8 @@ function buildContext(options: AcmeServerOptions): EngineContext {
     retryAfterSeconds: positive('retryAfterSeconds', options.retryAfterSeconds ?? 3),
     renewalInfoRetryAfterSeconds: positive('renewalInfoRetryAfterSeconds', options.renewalInfoRetryAfterSeconds ?? 21_600),
     lookupMacKey: options.lookupMacKey ?? (async (keyId) => (await store.getEabKey(keyId))?.hmacKey),
+    rateLimiter: options.rateLimiter,
+    issuing: new Set(),
   };
 }
 
@@ -92,6 +119,7 @@ async function route(ctx: EngineContext, req: AcmeRequest, method: string, log: 
 export function createAcmeServer(options: AcmeServerOptions): AcmeServer {
   const ctx = buildContext(options);
   let closed = false;
+  let stopRecovery: (() => void) | undefined;
 
   async function finish(parts: ResponseParts, method: string): Promise<AcmeResponse> {
     try {
@@ -124,7 +152,33 @@ export function createAcmeServer(options: AcmeServerOptions): AcmeServer {
     drain: () => ctx.background.drain(),
     async close() {
       closed = true;
+      stopRecovery?.();
       await ctx.background.drain();
+    },
+    recover: () => recoverOrders(ctx),
+    startRecovery({ intervalMs }) {
+      positive('intervalMs', intervalMs);
+      if (stopRecovery !== undefined) throw new RangeError('Periodic recovery is already running');
+      let running = false;
+      const timer = setInterval(() => {
+        if (running || closed) return;
+        running = true;
+        ctx.background.run('recover orders', async () => {
+          try {
+            const report = await recoverOrders(ctx);
+            if (report.completed.length + report.invalidated.length > 0) ctx.logger({ level: 'info', event: 'acme.recovery.run', completed: report.completed.length, invalidated: report.invalidated.length });
+          } finally {
+            running = false;
+          }
+        });
+      }, intervalMs);
+      timer.unref();
+      const stop = (): void => {
+        clearInterval(timer);
+        if (stopRecovery === stop) stopRecovery = undefined;
+      };
+      stopRecovery = stop;
+      return stop;
     },
   };
 }

@@ -3,6 +3,7 @@
  * validator runs with a timeout; its outcome moves the challenge
  * (processing → valid/invalid), the authorization (pending → valid/invalid)
  * and the account's pending orders that use it, each by compare-and-set.
+ * A failure counts against `failedValidationsPerAccountIdentifier`.
  * @module
  */
 import { CertwrightError, toProblem } from '@certwright/core';
@@ -11,6 +12,8 @@ import type { EngineContext } from './context.js';
 import { currentOrder } from './state.js';
 import { keyAuthorization } from './validator.js';
 import type { ValidationResult } from './validator.js';
+import { spendAfter } from './rate-limits.js';
+import { failedValidationKey } from '../ratelimit/index.js';
 
 /** How many of the account's newest orders are refreshed after a validation; older ones refresh when read. */
 export const ORDERS_REFRESHED_AFTER_VALIDATION = 100;
@@ -60,6 +63,7 @@ export async function validateChallenge(ctx: EngineContext, account: Account, au
   } else {
     const problem = toProblem(outcome.error).document;
     const done = await ctx.store.transitionChallenge(challenge.id, 'processing', 'invalid', { error: problem });
+    if (done !== undefined) await spendAfter(ctx, failedValidationKey(account.id, authz.identifier));
     if (done !== undefined && (await ctx.store.transitionAuthorization(authz.id, 'pending', 'invalid')) !== undefined) {
       for (const other of authz.challenges) {
         if (other.id !== challenge.id) await ctx.store.transitionChallenge(other.id, 'pending', 'invalid');

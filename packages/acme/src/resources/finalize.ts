@@ -6,6 +6,8 @@
  * produce one certificate. Issuance runs in the background; the response
  * shows the processing order with `Retry-After`. Success moves the order to
  * valid with its certificate serial; failure to invalid with the problem.
+ * One `certificatesPerDomain` token per registered domain is taken before
+ * the order moves to processing and given back when issuance fails.
  * @module
  */
 import { CertwrightError, jwkToSpki, toProblem } from '@certwright/core';
@@ -18,16 +20,22 @@ import { jsonResponse } from '../engine/responses.js';
 import type { ResponseParts } from '../engine/responses.js';
 import { currentAuthorizations, currentOrder } from '../engine/state.js';
 import { orderView } from '../engine/views.js';
+import { refundAll, takeAll } from '../engine/rate-limits.js';
+import { certificateKeys } from '../ratelimit/index.js';
+import type { RateLimitKey } from '../ratelimit/index.js';
 
-async function issueInBackground(ctx: EngineContext, order: Order, prepared: PreparedIssuance): Promise<void> {
+async function issueInBackground(ctx: EngineContext, order: Order, prepared: PreparedIssuance, taken: readonly RateLimitKey[]): Promise<void> {
   try {
     const issued = await ctx.issuance.issue(prepared);
     await ctx.store.transitionOrder(order.id, 'processing', 'valid', { certificateSerial: issued.serial, updatedAt: ctx.clock.now() });
     ctx.logger({ level: 'info', event: 'acme.order.valid', order: order.id, account: order.accountId, serial: issued.serial });
   } catch (err) {
+    await refundAll(ctx, taken);
     const problem = toProblem(err).document;
     await ctx.store.transitionOrder(order.id, 'processing', 'invalid', { error: problem, updatedAt: ctx.clock.now() });
     ctx.logger({ level: 'warn', event: 'acme.order.issuanceFailed', order: order.id, account: order.accountId, problem: problem.type, detail: problem.detail });
+  } finally {
+    ctx.issuing.delete(order.id);
   }
 }
 
@@ -66,12 +74,18 @@ export async function finalizeOrder(ctx: EngineContext, req: AcmeRequest, id: st
     ...(order.notBefore === undefined ? {} : { notBefore: order.notBefore }),
     ...(order.notAfter === undefined ? {} : { notAfter: order.notAfter }),
   });
-  const processing = await ctx.store.transitionOrder(order.id, 'ready', 'processing', { updatedAt: ctx.clock.now() });
+  const taken = await takeAll(ctx, certificateKeys(order.identifiers));
+  const processing = await ctx.store.transitionOrder(order.id, 'ready', 'processing', { updatedAt: ctx.clock.now() }).catch(async (err: unknown) => {
+    await refundAll(ctx, taken);
+    throw err;
+  });
   if (processing === undefined) {
+    await refundAll(ctx, taken);
     const now = (await ctx.store.getOrder(order.id))?.status ?? 'unknown';
     throw new CertwrightError('orderNotReady', `The order is ${now}, not ready; another finalization won (RFC 8555 §7.4)`);
   }
   log['order'] = order.id;
-  ctx.background.run(`issue ${order.id}`, () => issueInBackground(ctx, processing, prepared));
+  ctx.issuing.add(order.id);
+  ctx.background.run(`issue ${order.id}`, () => issueInBackground(ctx, processing, prepared, taken));
   return jsonResponse(200, orderView(processing, ctx.urls), { location: ctx.urls.order(order.id), retryAfterSeconds: ctx.retryAfterSeconds });
 }

@@ -8,6 +8,9 @@
  * - When the directory advertises `termsOfService`, a new account must send
  *   `termsOfServiceAgreed: true`; otherwise `malformed` (as Boulder does;
  *   `userActionRequired` is kept for terms that changed later, §7.3.3).
+ * - `newAccountsPerIp` (rate limit) is taken just before the account is
+ *   written and given back when the write fails; finding an existing
+ *   account costs nothing.
  * - An `externalAccountBinding`, when sent, is always verified, even when
  *   not required; the EAB key is bound in the same store write that creates
  *   the account, so a key binds at most one account.
@@ -24,6 +27,8 @@ import { jsonResponse } from '../engine/responses.js';
 import type { ResponseParts } from '../engine/responses.js';
 import { accountView } from '../engine/views.js';
 import { checkContacts } from './contacts.js';
+import { refundAll, takeAll } from '../engine/rate-limits.js';
+import { newAccountKey } from '../ratelimit/index.js';
 
 function existingAccountResponse(ctx: EngineContext, account: Account): ResponseParts {
   if (account.status !== 'valid') throw new CertwrightError('unauthorized', `The account for this key is ${account.status}`);
@@ -66,6 +71,7 @@ export async function newAccount(ctx: EngineContext, req: AcmeRequest, log: Reco
     throw new CertwrightError('malformed', `You must agree to the terms of service (${ctx.options.meta.termsOfService}) with termsOfServiceAgreed: true`);
   }
   const eabKeyId = await checkBinding(ctx, payload, verified);
+  const taken = await takeAll(ctx, [newAccountKey(req.remoteAddress)]);
   const id = randomId(ctx.random);
   let account: Account;
   try {
@@ -79,6 +85,7 @@ export async function newAccount(ctx: EngineContext, req: AcmeRequest, log: Reco
       ...(eabKeyId === undefined ? {} : { eabKeyId }),
     });
   } catch (err) {
+    await refundAll(ctx, taken);
     if (isCertwrightError(err, 'conflict')) {
       const raced = await ctx.store.getAccountByThumbprint(verified.thumbprint);
       if (raced !== undefined) return existingAccountResponse(ctx, raced);

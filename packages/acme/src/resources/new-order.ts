@@ -3,7 +3,10 @@
  * authorization per identifier (a valid one of the same account reused when
  * enabled, never across the wildcard flag), profile, requested validity and
  * ARI `replaces`; the order, its new authorizations and their challenges
- * are written in one `createOrder` call.
+ * are written in one `createOrder` call. Rate limits, before that write:
+ * refused when an identifier's failed-validation bucket or a registered
+ * domain's certificate bucket is empty, and one `newOrdersPerAccount` token
+ * taken (given back when the write fails).
  * @module
  */
 import { CertwrightError, addMs, combineSubproblems, randomId } from '@certwright/core';
@@ -16,6 +19,8 @@ import { jsonResponse } from '../engine/responses.js';
 import type { ResponseParts } from '../engine/responses.js';
 import { orderView } from '../engine/views.js';
 import { checkReplaces, checkValidityRequest, parseTimestamp, selectProfile } from './order-request.js';
+import { refundAll, requireAvailable, takeAll } from '../engine/rate-limits.js';
+import { certificateKeys, failedValidationKey, newOrderKey } from '../ratelimit/index.js';
 
 /** Reads `identifiers`: a non-empty array (its items are checked by the identifier policy). */
 export function requestedIdentifiers(payload: Record<string, unknown>): unknown[] {
@@ -71,6 +76,8 @@ export async function newOrder(ctx: EngineContext, req: AcmeRequest, log: Record
   const plan = await planAuthorizations(ctx, account.id, identifiers, now);
   const expires = new Date(Math.min(now.getTime() + ctx.lifetimes.order, plan.earliestExpiry));
   checkValidityRequest(ctx, profile, notBefore, notAfter, expires);
+  await requireAvailable(ctx, [...identifiers.map((i) => failedValidationKey(account.id, i)), ...certificateKeys(identifiers)]);
+  const taken = await takeAll(ctx, [newOrderKey(account.id)]);
   const order = await ctx.store.createOrder(
     {
       id: randomId(ctx.random),
@@ -86,7 +93,10 @@ export async function newOrder(ctx: EngineContext, req: AcmeRequest, log: Record
     },
     plan.newAuthorizations,
     plan.reusedIds,
-  );
+  ).catch(async (err: unknown) => {
+    await refundAll(ctx, taken);
+    throw err;
+  });
   log['order'] = order.id;
   ctx.logger({ level: 'info', event: 'acme.order.created', account: account.id, order: order.id, identifiers: identifiers.map((i) => i.value), reused: plan.reusedIds.length });
   return jsonResponse(201, orderView(order, ctx.urls), { location: ctx.urls.order(order.id) });
