@@ -19,3 +19,4 @@ export * from './keys/index.js';
 export * from './x509/index.js';
 export * from './issuance/index.js';
 export * from './csr/index.js';
+export * from './base64url.js';

@@ -3,6 +3,7 @@
  * REQUEST`, and the legacy `NEW CERTIFICATE REQUEST` label) and the unpadded
  * base64url DER that an ACME finalize request carries (RFC 8555 §7.4).
  */
+import { decodeBase64urlStrict } from '../base64url.js';
 import { CertwrightError } from '../errors.js';
 
 const PEM_BLOCK = /-----BEGIN ((?:NEW )?CERTIFICATE REQUEST)-----([\s\S]*?)-----END ([A-Z ]+)-----/g;
@@ -32,10 +33,9 @@ export function csrDerFromPem(text: string): Uint8Array {
  * characters and non-canonical trailing bits are refused.
  */
 export function csrDerFromBase64url(text: string): Uint8Array {
-  if (text.length === 0 || !/^[A-Za-z0-9_-]+$/.test(text) || text.length % 4 === 1) {
-    throw new CertwrightError('badCSR', 'the CSR is not unpadded base64url');
+  const der = text.length > 0 ? decodeBase64urlStrict(text) : undefined;
+  if (der === undefined) {
+    throw new CertwrightError('badCSR', 'the CSR is not unpadded base64url (RFC 7515 §2: no padding, whitespace or non-canonical trailing bits)');
   }
-  const der = new Uint8Array(Buffer.from(text, 'base64url'));
-  if (Buffer.from(der).toString('base64url') !== text) throw new CertwrightError('badCSR', 'the CSR is not canonical base64url');
   return der;
 }

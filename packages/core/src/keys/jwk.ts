@@ -6,18 +6,16 @@
  * modulus).
  */
 import { createHash } from 'node:crypto';
+import { decodeBase64urlStrict } from '../base64url.js';
 import { bitString, concatDer, encodeDer, integerFromUnsigned, NULL_DER, oid, sequence, type Der } from '../x509/der.js';
 import { CURVES, type NamedCurve } from './curves.js';
 import { KEY_ALGORITHM_OIDS } from './spki.js';
 import type { PublicJwk } from '../domain/entities.js';
 
-/** Decodes strict unpadded base64url (RFC 7515 §2); throws on anything else. */
+/** Decodes a non-empty JWK member as strict unpadded base64url (RFC 7515 §2); throws on anything else. */
 function base64urlDecode(value: unknown, member: string): Uint8Array {
-  if (typeof value !== 'string' || value.length === 0 || !/^[A-Za-z0-9_-]*$/.test(value) || value.length % 4 === 1) {
-    throw new TypeError(`JWK member "${member}" is not base64url`);
-  }
-  const bytes = new Uint8Array(Buffer.from(value, 'base64url'));
-  if (Buffer.from(bytes).toString('base64url') !== value) throw new TypeError(`JWK member "${member}" is not canonical base64url`);
+  const bytes = typeof value === 'string' && value.length > 0 ? decodeBase64urlStrict(value) : undefined;
+  if (bytes === undefined) throw new TypeError(`JWK member "${member}" is not base64url (unpadded and canonical, RFC 7515 §2)`);
   return bytes;
 }
 
