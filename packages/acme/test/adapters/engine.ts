@@ -14,7 +14,20 @@ import {
 } from '@certwright/core';
 import type { Issuer } from '@certwright/core';
 import { autoValidValidator, createAcmeServer } from '../../src/engine/index.js';
-import type { AcmeServer } from '../../src/engine/index.js';
+import type { AcmeServer, Validator } from '../../src/engine/index.js';
+
+/** An auto-valid validator that takes 20 ms, so that a challenge response is reliably still `processing`. */
+function slowAutoValid(type: string): Validator {
+  const inner = autoValidValidator(type);
+  return {
+    type: inner.type,
+    identifierTypes: inner.identifierTypes,
+    validate: async (input) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return inner.validate(input);
+    },
+  };
+}
 
 let hierarchy: Promise<{ root: Issuer; intermediate: Issuer }> | undefined;
 
@@ -30,7 +43,7 @@ export function testHierarchy(): Promise<{ root: Issuer; intermediate: Issuer }>
   return hierarchy;
 }
 
-/** An engine on a MemoryStore with auto-valid http-01 and dns-01, serving at `baseUrl`. */
+/** An engine on a MemoryStore with (slightly delayed) auto-valid http-01 and dns-01, serving at `baseUrl`. */
 export async function testEngine(baseUrl: string): Promise<AcmeServer> {
   const { intermediate } = await testHierarchy();
   const store = new MemoryStore();
@@ -46,7 +59,7 @@ export async function testEngine(baseUrl: string): Promise<AcmeServer> {
       return issuer === undefined ? undefined : { chain: issuer.chain.slice(0, -1), alternateChains: [] };
     },
     identifierPolicy: createIdentifierPolicy({}),
-    validators: [autoValidValidator('http-01'), autoValidValidator('dns-01')],
+    validators: [slowAutoValid('http-01'), slowAutoValid('dns-01')],
     clock,
     logger: silentLogger,
     random,
