@@ -22,12 +22,12 @@ export const REVOCATION_REASONS: Readonly<Record<string, RevocationReason>> = {
 
 /** A reason given as a code or a name (case-insensitive), checked against RFC 5280 §5.3.1. */
 export function parseRevocationReason(reason: number | string): RevocationReason {
-  if (typeof reason === 'number') {
-    if (Object.values(REVOCATION_REASONS).includes(reason as RevocationReason)) return reason as RevocationReason;
-  } else if (/^(0|[1-9][0-9]?)$/.test(reason)) {
-    return parseRevocationReason(Number(reason));
+  const code = typeof reason === 'number' ? reason : /^(0|[1-9][0-9]?)$/.test(reason) ? Number(reason) : undefined;
+  if (code !== undefined) {
+    if (Object.values(REVOCATION_REASONS).includes(code as RevocationReason)) return code as RevocationReason;
   } else {
-    const entry = Object.entries(REVOCATION_REASONS).find(([name]) => name.toLowerCase() === reason.toLowerCase());
+    const wanted = String(reason).toLowerCase();
+    const entry = Object.entries(REVOCATION_REASONS).find(([name]) => name.toLowerCase() === wanted);
     if (entry !== undefined) return entry[1];
   }
   throw new CertwrightError('badRevocationReason', `revocation reason ${JSON.stringify(reason)} is not an RFC 5280 §5.3.1 CRLReason (0–10 except 7, or its name)`);
