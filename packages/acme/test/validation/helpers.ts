@@ -187,6 +187,8 @@ export interface AcmeCertSpec {
   acmeExtension?: { oid?: string; critical?: boolean; digest?: Uint8Array } | 'absent';
   /** Issuer name different from the subject (not self-signed). */
   foreignIssuer?: boolean;
+  /** A whole subjectAltName extension replacing the one built from `sans`. */
+  rawSan?: Der;
 }
 
 /** Builds a self-signed P-256 tls-alpn-01 certificate for `identifier`; returns PEM key and certificate. */
@@ -195,7 +197,7 @@ export async function buildAcmeCert(identifier: Identifier, spec: AcmeCertSpec =
   const signer = softwareSignerFromKeyObject(privateKey);
   const subject = encodeName([{ type: 'CN', value: 'ACME challenge' }]);
   const issuer = spec.foreignIssuer === true ? encodeName([{ type: 'CN', value: 'Someone else' }]) : subject;
-  const extensions: Der[] = [subjectAltNameExtension(spec.sans ?? [identifier], false)];
+  const extensions: Der[] = [spec.rawSan ?? subjectAltNameExtension(spec.sans ?? [identifier], false)];
   if (spec.acmeExtension !== 'absent') {
     const ext = spec.acmeExtension ?? {};
     extensions.push(extension(ext.oid ?? '1.3.6.1.5.5.7.1.31', ext.critical ?? true, der.octetString(ext.digest ?? keyAuthorizationDigest(KEY_AUTHZ))));
@@ -220,18 +222,24 @@ export function rawSanExtension(names: Der[]): Der {
   return extension('2.5.29.17', false, der.sequence(...names));
 }
 
-/** A dNSName GeneralName. */
-export function dnsGeneralName(name: string): Der {
-  return der.tlv(0x82, new TextEncoder().encode(name));
+/** A GeneralName of the given context tag (0x82 dNSName, 0x86 URI, 0x87 iPAddress) with raw content. */
+export function generalName(tag: number, content: string | Uint8Array): Der {
+  return der.tlv(tag, typeof content === 'string' ? new TextEncoder().encode(content) : content);
 }
 
 /** A loopback TLS server presenting `cert`, negotiating `alpn` (or no ALPN at all when undefined). */
-export async function startTlsServer(material: { key: string; cert: string }, alpn: string[] | undefined, host = '127.0.0.1'): Promise<{ port: number; servernames: (string | false)[]; close(): Promise<void> }> {
-  const servernames: (string | false)[] = [];
-  const server: TlsServer = createTlsServer({ key: material.key, cert: material.cert, ...(alpn === undefined ? {} : { ALPNProtocols: alpn }) }, (socket) => {
-    servernames.push(socket.servername ?? false);
-    socket.end();
-  });
+export async function startTlsServer(material: { key: string; cert: string }, alpn: string[] | undefined, host = '127.0.0.1'): Promise<{ port: number; servernames: string[]; close(): Promise<void> }> {
+  const servernames: string[] = [];
+  const options = {
+    key: material.key,
+    cert: material.cert,
+    SNICallback: (name: string, done: (err: Error | null) => void) => {
+      servernames.push(name);
+      done(null);
+    },
+    ...(alpn === undefined ? {} : { ALPNProtocols: alpn }),
+  };
+  const server: TlsServer = createTlsServer(options, (socket) => socket.end());
   server.on('tlsClientError', () => {});
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
