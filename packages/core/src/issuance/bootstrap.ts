@@ -10,7 +10,7 @@ import type { Signer } from '../signer.js';
 import { algorithmIdentifierDer } from '../signers/algorithms.js';
 import { generateSoftwareSigner, softwareSignerFromPem, type SoftwareSignerPemOptions } from '../signers/software.js';
 import { signTbs } from '../x509/certificate.js';
-import { compareBytes, type Der } from '../x509/der.js';
+import { equalBytes, type Der } from '../x509/der.js';
 import {
   authorityInfoAccessExtension,
   basicConstraintsExtension,
@@ -266,7 +266,7 @@ export function importIssuer(options: ImportIssuerOptions): Issuer {
   for (let i = 0; i + 1 < tbsList.length; i++) {
     const issuerName = tbsList[i]!.issuer;
     const next = tbsList[i + 1]!.subject;
-    if (issuerName.length !== next.length || compareBytes(issuerName, next) !== 0) {
+    if (!equalBytes(issuerName, next)) {
       throw new CertwrightError('serverInternal', `import: certificate ${i} is not issued by certificate ${i + 1} (names differ)`);
     }
   }

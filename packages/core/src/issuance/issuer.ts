@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { CertwrightError } from '../errors.js';
 import type { Signer } from '../signer.js';
 import { algorithmIdentifierDer } from '../signers/algorithms.js';
-import { compareBytes } from '../x509/der.js';
+import { equalBytes } from '../x509/der.js';
 import { bitIsSet, readBitString, readSingle, children, readBoolean, valueOf } from '../x509/der-reader.js';
 import { authorityKeyIdentifierExtension } from '../x509/extensions.js';
 import { EXTENSION_OIDS } from '../x509/oids.js';
@@ -74,10 +74,6 @@ function fail(id: string, rule: string): CertwrightError {
   return new CertwrightError('serverInternal', `issuer ${id}: ${rule}`);
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && compareBytes(a, b) === 0;
-}
-
 /**
  * Builds an {@link Issuer}, checking that the certificate is a CA
  * certificate (basicConstraints cA, keyCertSign) and that the signer's
@@ -97,12 +93,12 @@ export function createIssuer(options: IssuerOptions): Issuer {
   if (bcFields[0] === undefined || bcFields[0].tag !== 0x01 || !readBoolean(bcFields[0])) throw fail(id, 'certificate is not a CA (basicConstraints cA is not TRUE)');
   const ku = tbs.extensions.find((e) => e.oid === EXTENSION_OIDS.keyUsage);
   if (ku === undefined || !bitIsSet(readBitString(readSingle(ku.value)), 5)) throw fail(id, 'certificate keyUsage lacks keyCertSign');
-  if (!sameBytes(options.signer.publicKeySpki, tbs.spki)) throw fail(id, "signer public key does not match the certificate's subjectPublicKeyInfo");
+  if (!equalBytes(options.signer.publicKeySpki, tbs.spki)) throw fail(id, "signer public key does not match the certificate's subjectPublicKeyInfo");
   const hashes = (alg: 'sha1' | 'sha256'): IssuerHashes => ({
     nameHash: new Uint8Array(createHash(alg).update(tbs.subject).digest()),
     keyHash: new Uint8Array(createHash(alg).update(spkiInfo.subjectPublicKey).digest()),
   });
-  const isRoot = sameBytes(tbs.subject, tbs.issuer);
+  const isRoot = equalBytes(tbs.subject, tbs.issuer);
   const chain = [options.certificate, ...(options.chain ?? [])];
   if (!isRoot && chain.length < 2) throw fail(id, 'chain must reach a root for a non-root certificate');
   return Object.freeze({
@@ -166,7 +162,7 @@ export class IssuerSet {
   byHashes(algorithm: 'sha1' | 'sha256', nameHash: Uint8Array, keyHash: Uint8Array): Issuer | undefined {
     for (const issuer of this.#byId.values()) {
       const h = issuer.hashes[algorithm];
-      if (sameBytes(h.nameHash, nameHash) && sameBytes(h.keyHash, keyHash)) return issuer;
+      if (equalBytes(h.nameHash, nameHash) && equalBytes(h.keyHash, keyHash)) return issuer;
     }
     return undefined;
   }

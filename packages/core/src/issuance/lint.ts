@@ -6,7 +6,7 @@
  */
 import { CertwrightError } from '../errors.js';
 import type { Identifier } from '../identifier.js';
-import { compareBytes, unsignedIntegerContent } from '../x509/der.js';
+import { equalBytes, unsignedIntegerContent } from '../x509/der.js';
 import { DerError, bitIsSet, children, readBitString, readBoolean, readSingle, valueOf } from '../x509/der-reader.js';
 import { bytesToIp } from '../x509/ip.js';
 import { commonNameOf } from '../x509/name.js';
@@ -47,10 +47,6 @@ export type Linter = (tbsDer: Uint8Array, context: LintContext) => LintFinding[]
 
 type Rule = (tbs: DecodedTbs, ctx: LintContext) => string | undefined;
 
-function same(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && compareBytes(a, b) === 0;
-}
-
 function ext(tbs: DecodedTbs, oid: string): DecodedExtension | undefined {
   return tbs.extensions.find((e) => e.oid === oid);
 }
@@ -81,9 +77,9 @@ const RULES: Readonly<Record<string, Rule>> = {
     if (t.serial.length < 9) return `serial is ${t.serial.length} octets, too short to hold 64 random bits`;
     return undefined;
   },
-  e_serial_matches: (t, c) => (same(t.serial, unsignedIntegerContent(c.expected.serial)) ? undefined : 'serial differs from the reserved serial'),
-  e_signature_algorithm_matches_issuer: (t, c) => (same(t.signatureAlgorithm, c.issuer.signatureAlgorithmDer) ? undefined : 'signature algorithm differs from the issuer’s'),
-  e_issuer_name_matches: (t, c) => (same(t.issuer, c.issuer.subjectDer) ? undefined : 'issuer Name differs from the issuer certificate’s subject'),
+  e_serial_matches: (t, c) => (equalBytes(t.serial, unsignedIntegerContent(c.expected.serial)) ? undefined : 'serial differs from the reserved serial'),
+  e_signature_algorithm_matches_issuer: (t, c) => (equalBytes(t.signatureAlgorithm, c.issuer.signatureAlgorithmDer) ? undefined : 'signature algorithm differs from the issuer’s'),
+  e_issuer_name_matches: (t, c) => (equalBytes(t.issuer, c.issuer.subjectDer) ? undefined : 'issuer Name differs from the issuer certificate’s subject'),
   e_validity_matches_expected: (t, c) =>
     t.notBefore.getTime() === c.expected.notBefore.getTime() && t.notAfter.getTime() === c.expected.notAfter.getTime()
       ? undefined

@@ -4,7 +4,7 @@
  * poison extension in the former is replaced, at the same position, by the
  * SCT list extension in the latter.
  */
-import { compareBytes } from './der.js';
+import { equalBytes } from './der.js';
 import { decodeTbs, type DecodedTbs } from './tbs.js';
 import { EXTENSION_OIDS } from './oids.js';
 
@@ -12,10 +12,6 @@ import { EXTENSION_OIDS } from './oids.js';
 export type CtPairResult = { ok: true } | { ok: false; reason: string };
 
 const FIELDS: readonly (keyof DecodedTbs)[] = ['serial', 'signatureAlgorithm', 'issuer', 'subject', 'spki'];
-
-function same(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && compareBytes(a, b) === 0;
-}
 
 /**
  * Compares a precertificate TBS and a final TBS; `reason` names the first
@@ -32,7 +28,7 @@ export function compareCtPair(preTbs: Uint8Array, finalTbs: Uint8Array): CtPairR
   }
   if (pre.version !== fin.version) return { ok: false, reason: 'version differs' };
   for (const f of FIELDS) {
-    if (!same(pre[f] as Uint8Array, fin[f] as Uint8Array)) return { ok: false, reason: `${f} differs` };
+    if (!equalBytes(pre[f] as Uint8Array, fin[f] as Uint8Array)) return { ok: false, reason: `${f} differs` };
   }
   if (pre.notBefore.getTime() !== fin.notBefore.getTime()) return { ok: false, reason: 'notBefore differs' };
   if (pre.notAfter.getTime() !== fin.notAfter.getTime()) return { ok: false, reason: 'notAfter differs' };
@@ -44,7 +40,7 @@ export function compareCtPair(preTbs: Uint8Array, finalTbs: Uint8Array): CtPairR
     if (a.oid === EXTENSION_OIDS.ctPrecertificatePoison) {
       if (b.oid !== EXTENSION_OIDS.ctSctList) return { ok: false, reason: `extension ${i}: poison not replaced by the SCT list` };
       swapped++;
-    } else if (!same(a.der, b.der)) {
+    } else if (!equalBytes(a.der, b.der)) {
       return { ok: false, reason: `extension ${i} (${a.oid}) differs` };
     }
   }

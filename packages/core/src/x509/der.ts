@@ -132,6 +132,11 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
+/** True when `a` and `b` hold the same bytes (DER encodings compare equal exactly when their values do). */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && compareBytes(a, b) === 0;
+}
+
 /** Context-specific, constructed, EXPLICIT tag `[n]` around `inner` (X.690 §8.14). */
 export function explicit(n: number, ...inner: Der[]): DerNode {
   return tlv(0xa0 | n, ...inner);

@@ -7,6 +7,7 @@ import {
   boolean,
   concatDer,
   encodeDer,
+  equalBytes,
   explicit,
   generalizedTime,
   ia5String,
@@ -99,6 +100,13 @@ describe('DER encoder: known vectors (X.690)', () => {
     expect(hex(encodeDer(ia5String('a.b')))).toBe('1603612e62');
     expect(() => printableString('a@b')).toThrow(/PrintableString/);
     expect(() => ia5String('é')).toThrow(/IA5String/);
+  });
+
+  it('compares byte strings for equality, length first', () => {
+    expect(equalBytes(bytes('0102'), bytes('0102'))).toBe(true);
+    expect(equalBytes(bytes('0102'), bytes('0103'))).toBe(false);
+    expect(equalBytes(bytes('0102'), bytes('010200'))).toBe(false);
+    expect(equalBytes(new Uint8Array(0), new Uint8Array(0))).toBe(true);
   });
 
   it('sorts SET OF elements (X.690 §11.6)', () => {
