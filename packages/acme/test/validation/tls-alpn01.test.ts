@@ -124,7 +124,7 @@ describe('checkAcmeTlsCertificate', () => {
     tampered[tampered.length - 3] = tampered[tampered.length - 3]! ^ 0x01;
     const err = await failure(checkAcmeTlsCertificate(tampered, NAME, KEY_AUTHZ));
     expect(err.code).toBe('incorrectResponse');
-    expect(err.detail).toMatch(/self-signature does not verify|well-formed/);
+    expect(err.detail).toContain('its self-signature does not verify under its own public key');
   });
 
   it('rejects garbage', async () => {
