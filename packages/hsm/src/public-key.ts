@@ -7,7 +7,7 @@
  */
 import pkcs11js from 'pkcs11js';
 import type { Handle } from 'pkcs11js';
-import { der, derReader, type CertKeyType } from '@certwright/core';
+import { der, derReader, ecPointSpki, ed25519Spki as coreEd25519Spki, rsaSpkiFromBytes, type CertKeyType } from '@certwright/core';
 import { CKK_EC_EDWARDS } from './constants.js';
 import { HsmError } from './errors.js';
 import type { Pkcs11 } from './module.js';
@@ -25,8 +25,6 @@ export interface TokenPublicKey {
   spki: Uint8Array;
 }
 
-const EC_PUBLIC_KEY = '1.2.840.10045.2.1';
-const RSA_ENCRYPTION = '1.2.840.113549.1.1.1';
 const ED25519 = '1.3.101.112';
 
 /** DER of the named curves as they appear in CKA_EC_PARAMS (RFC 5480 §2.1.1.1, RFC 8410 §3). */
@@ -61,20 +59,19 @@ export function unwrapEcPoint(value: Uint8Array, rawLength: number): Uint8Array 
   throw new HsmError('keyNotFound', `CKA_EC_POINT of ${value.length} bytes is neither a ${rawLength}-byte point nor an OCTET STRING holding one`);
 }
 
-/** DER SPKI of an EC key on `curve` with uncompressed point `point`. */
+/** DER SPKI of an EC key on `curve` with uncompressed point `point` (core's encoder). */
 export function ecSpki(curve: 'P-256' | 'P-384', point: Uint8Array): Uint8Array {
-  return der.encodeDer(der.sequence(der.sequence(der.oid(EC_PUBLIC_KEY), EC_PARAMS[curve]), der.bitString(point)));
+  return ecPointSpki(curve, point);
 }
 
-/** DER SPKI of an RSA key. */
+/** DER SPKI of an RSA key from the token's modulus and exponent bytes (core's encoder). */
 export function rsaSpki(modulus: Uint8Array, exponent: Uint8Array): Uint8Array {
-  const rsaPublicKey = der.encodeDer(der.sequence(der.integerFromUnsigned(modulus), der.integerFromUnsigned(exponent)));
-  return der.encodeDer(der.sequence(der.sequence(der.oid(RSA_ENCRYPTION), der.NULL_DER), der.bitString(rsaPublicKey)));
+  return rsaSpkiFromBytes(modulus, exponent);
 }
 
-/** DER SPKI of an Ed25519 key. */
+/** DER SPKI of an Ed25519 key (core's encoder). */
 export function ed25519Spki(publicKey: Uint8Array): Uint8Array {
-  return der.encodeDer(der.sequence(der.sequence(der.oid(ED25519)), der.bitString(publicKey)));
+  return coreEd25519Spki(publicKey);
 }
 
 function curveOf(params: Uint8Array): 'P-256' | 'P-384' | 'Ed25519' | undefined {

@@ -31,14 +31,30 @@ function bigIntBytes(value: bigint, length?: number): Uint8Array {
   return new Uint8Array(Buffer.from(hex, 'hex'));
 }
 
-function rsaSpkiFromBytes(modulus: Uint8Array, exponent: Uint8Array): Uint8Array {
+/**
+ * DER SubjectPublicKeyInfo of an RSA public key (RFC 3279 §2.3.1) from the
+ * big-endian bytes of its modulus and exponent (leading zero octets allowed),
+ * as PKCS#11 tokens report them (CKA_MODULUS, CKA_PUBLIC_EXPONENT).
+ */
+export function rsaSpkiFromBytes(modulus: Uint8Array, exponent: Uint8Array): Uint8Array {
   const key = encodeDer(sequence(integerFromUnsigned(modulus), integerFromUnsigned(exponent)));
   return spki(sequence(oid(KEY_ALGORITHM_OIDS.rsaEncryption), NULL_DER), key);
 }
 
-function ecSpkiFromBytes(curve: NamedCurve, x: Uint8Array, y: Uint8Array): Uint8Array {
+/**
+ * DER SubjectPublicKeyInfo of an EC key from its uncompressed point
+ * (0x04 || x || y, SEC 1 §2.3.3), as PKCS#11 tokens report it in CKA_EC_POINT
+ * (RFC 5480 §2). It does not check that the point is on the curve.
+ */
+export function ecPointSpki(curve: NamedCurve, point: Uint8Array): Uint8Array {
+  const expected = 1 + 2 * CURVES[curve].coordinateLength;
+  if (point.length !== expected || point[0] !== 0x04) throw new RangeError(`an uncompressed ${curve} point has ${expected} bytes starting with 0x04`);
   const algorithm = sequence(oid(KEY_ALGORITHM_OIDS.ecPublicKey), oid(CURVES[curve].oid));
-  return spki(algorithm, concatDer(Uint8Array.of(0x04), x, y));
+  return spki(algorithm, point);
+}
+
+function ecSpkiFromBytes(curve: NamedCurve, x: Uint8Array, y: Uint8Array): Uint8Array {
+  return ecPointSpki(curve, concatDer(Uint8Array.of(0x04), x, y));
 }
 
 /** DER SubjectPublicKeyInfo of an RSA public key (RFC 3279 §2.3.1). */
