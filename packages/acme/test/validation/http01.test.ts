@@ -213,6 +213,36 @@ describe('http-01', () => {
     expect(err.detail).toContain('only http and https redirects are followed, not ftp');
   });
 
+  it.each([
+    [undefined, 'the response has no Location header'],
+    ['http://user:pw@a.test/x', 'a redirect URL may not carry credentials'],
+    ['http://under_score.test/x', 'the redirect host "under_score.test" is not a valid DNS name'],
+    ['http://[::1', 'the Location header is not a valid URL'],
+  ])('refuses the redirect Location %s', async (location, rule) => {
+    const s = await server((_req, res) => {
+      res.writeHead(302, location === undefined ? {} : { Location: location });
+      res.end();
+    });
+    const policy = loopbackPolicy(s.port, { ports: { http01: s.port, allowedRedirectPorts: [s.port, 80] } });
+    const err = await failure(validator(zone, policy).validate(inputFor('a.test')));
+    expect(err.code).toBe('connection');
+    expect(err.detail).toBe(`Redirect from http://a.test:${s.port}${PATH} refused: ${rule}`);
+  });
+
+  it('validates an IPv6 identifier on ::1 with a bracketed Host header', async () => {
+    const s = await startHttpServer((_req, res) => res.end(KEY_AUTHZ), '::1');
+    closers.push(() => s.close());
+    const result = await validator(memoryResolver({}), loopbackPolicy(s.port)).validate(inputFor('::1', 'ip'));
+    expect((result.record[0] as { url: string }).url).toBe(`http://[::1]:${s.port}${PATH}`);
+    expect(s.requests[0]!.host).toBe(`[::1]:${s.port}`);
+  });
+
+  it('refuses a token that is not base64url', async () => {
+    const err = await failure(validator(zone, loopbackPolicy(80)).validate({ ...inputFor('a.test'), token: '../../etc/passwd' }));
+    expect(err.code).toBe('malformed');
+    expect(err.detail).toContain('not base64url');
+  });
+
   it('detects a redirect loop', async () => {
     const s = await server((req, res) => {
       res.writeHead(302, { Location: req.url === '/b' ? PATH : '/b' });
