@@ -185,7 +185,9 @@ export function createSctCollector(options: SctCollectorOptions): CtSubmitter {
         settled = true;
         clearTimeout(timer);
         controller.abort();
-        for (const log of pending) reasons.push(`${label(log)}: no SCT within the total time of ${totalTimeoutMs} ms`);
+        for (const log of pending) {
+          reasons.push(`${label(log)}: ${timedOut ? `no SCT within the total time of ${totalTimeoutMs} ms` : 'abandoned, the policy could no longer be met'}`);
+        }
         const need = `${required} from distinct ${distinct ? 'operators' : 'logs'} needed, ${covered.size} obtained`;
         const detail = `unable to obtain the required SCTs: ${need}${timedOut ? ` within ${totalTimeoutMs} ms` : ''}; ${reasons.join('; ')}`;
         logger({ level: 'error', event: 'ct.policy_failed', detail, ms: Math.round(performance.now() - started) });
