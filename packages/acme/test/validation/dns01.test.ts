@@ -100,6 +100,12 @@ describe('dns-01 with an injected resolver', () => {
     expect(err.detail).toContain(`"${'x'.repeat(64)}…", "b", "c" and 2 more`);
   });
 
+  it('rejects an empty TXT answer with dns', async () => {
+    const err = await failure(dns01Validator({ resolver: memoryResolver({ txt: { '_acme-challenge.empty.test': [] } }) }).validate(inputFor('empty.test')));
+    expect(err.code).toBe('dns');
+    expect(err.detail).toBe('DNS problem: no TXT records found for _acme-challenge.empty.test');
+  });
+
   it('bounds the CNAME chain', async () => {
     const cname: Record<string, string[]> = {};
     for (let i = 0; i < 10; i++) cname[i === 0 ? '_acme-challenge.deep.test' : `hop${i}.test`] = [`hop${i + 1}.test`];

@@ -184,7 +184,9 @@ export interface AcmeCertSpec {
   /** SAN entries (default: the identifier). */
   sans?: Identifier[];
   /** The acmeIdentifier extension: OID, criticality and the digest (default: critical, correct OID, SHA-256 of KEY_AUTHZ). */
-  acmeExtension?: { oid?: string; critical?: boolean; digest?: Uint8Array } | 'absent';
+  acmeExtension?: { oid?: string; critical?: boolean; digest?: Uint8Array; rawValue?: Der } | 'absent';
+  /** Further extensions appended as they are. */
+  extraExtensions?: Der[];
   /** Issuer name different from the subject (not self-signed). */
   foreignIssuer?: boolean;
   /** A whole subjectAltName extension replacing the one built from `sans`. */
@@ -200,8 +202,9 @@ export async function buildAcmeCert(identifier: Identifier, spec: AcmeCertSpec =
   const extensions: Der[] = [spec.rawSan ?? subjectAltNameExtension(spec.sans ?? [identifier], false)];
   if (spec.acmeExtension !== 'absent') {
     const ext = spec.acmeExtension ?? {};
-    extensions.push(extension(ext.oid ?? '1.3.6.1.5.5.7.1.31', ext.critical ?? true, der.octetString(ext.digest ?? keyAuthorizationDigest(KEY_AUTHZ))));
+    extensions.push(extension(ext.oid ?? '1.3.6.1.5.5.7.1.31', ext.critical ?? true, ext.rawValue ?? der.octetString(ext.digest ?? keyAuthorizationDigest(KEY_AUTHZ))));
   }
+  extensions.push(...(spec.extraExtensions ?? []));
   const algorithm = algorithmIdentifierDer(signer.algorithm);
   const tbs = encodeTbs({
     serial: Uint8Array.of(0x01, 0x23, 0x45),

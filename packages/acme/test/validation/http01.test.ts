@@ -297,6 +297,36 @@ describe('http-01', () => {
     expect(sni).toBe('b.test');
   });
 
+  it('reports a TLS failure on an https redirect to a server that does not speak TLS', async () => {
+    const s = await server((req, res) => {
+      res.writeHead(302, { Location: `https://b.test:${(req.socket.address() as AddressInfo).port}/x` });
+      res.end();
+    });
+    const err = await failure(validator(zone, loopbackPolicy(s.port)).validate(inputFor('a.test')));
+    expect(err.code).toBe('tls');
+    expect(err.detail).toContain(`TLS error talking to https://b.test:${s.port}/x`);
+  });
+
+  it('reports a connection dropped after connecting', async () => {
+    const s = await server((req) => req.socket.destroy());
+    const err = await failure(validator(zone, loopbackPolicy(s.port)).validate(inputFor('a.test')));
+    expect(err.code).toBe('connection');
+    expect(err.detail).toContain(`Error fetching http://a.test:${s.port}${PATH}`);
+  });
+
+  it('stops the whole validation at timeoutMs', async () => {
+    const hanging = { ...memoryResolver({}), resolveA: () => new Promise<string[]>(() => {}), resolveAaaa: () => new Promise<string[]>(() => {}) };
+    const err = await failure(validator(hanging, loopbackPolicy(80), { timeoutMs: 200 }).validate(inputFor('a.test')));
+    expect(err.code).toBe('connection');
+    expect(err.detail).toBe('http-01 validation of a.test did not finish within 200 ms');
+  });
+
+  it('refuses a DNS answer that is not an address', async () => {
+    const err = await failure(validator(memoryResolver({ a: { 'a.test': ['not-an-ip'] } }), loopbackPolicy(80)).validate(inputFor('a.test')));
+    expect(err.code).toBe('dns');
+    expect(err.detail).toBe('DNS problem: the A answer for a.test is not a valid address');
+  });
+
   it('times out on a server that never answers', async () => {
     const s = await server(() => {});
     const err = await failure(validator(zone, loopbackPolicy(s.port), { requestTimeoutMs: 300 }).validate(inputFor('a.test')));

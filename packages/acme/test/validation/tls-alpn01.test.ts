@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { isCertwrightError } from '@certwright/core';
+import { createServer as createNetServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { assembleSigned, der, encodeName, encodeTbs, extension, isCertwrightError, subjectAltNameExtension } from '@certwright/core';
 import type { CertwrightError, Identifier } from '@certwright/core';
 import { checkAcmeTlsCertificate } from '../../src/validation/acme-tls-certificate.js';
 import { createConnectionPolicy } from '../../src/validation/connection-policy.js';
@@ -25,6 +28,7 @@ async function failure(promise: Promise<unknown>): Promise<CertwrightError> {
 }
 
 const NAME: Identifier = { type: 'dns', value: 'alpn.test' };
+const acmeExtension = () => extension('1.3.6.1.5.5.7.1.31', true, der.octetString(keyAuthorizationDigest(KEY_AUTHZ)));
 const resolver = memoryResolver({ a: { 'alpn.test': ['127.0.0.1'] } });
 
 async function serve(identifier: Identifier, spec: AcmeCertSpec = {}, alpn: string[] | null = ['acme-tls/1']) {
@@ -90,6 +94,8 @@ describe('tls-alpn-01', () => {
     ['a SAN for another name', { sans: [{ type: 'dns', value: 'other.test' }] }, 'holds dNSName "other.test", not alpn.test'],
     ['an iPAddress SAN for a name', { sans: [{ type: 'ip', value: '127.0.0.1' }] }, 'holds iPAddress of 4 bytes, not alpn.test'],
     ['a certificate that is not self-signed', { foreignIssuer: true }, 'is not self-signed'],
+    ['a duplicated acmeIdentifier extension', { extraExtensions: [acmeExtension()] }, 'the acmeIdentifier extension appears 2 times'],
+    ['an acmeIdentifier that is not an OCTET STRING', { acmeExtension: { rawValue: der.utf8String('digest') } }, 'does not hold an OCTET STRING'],
     ['a URI SAN', { rawSan: rawSanExtension([generalName(0x86, 'https://alpn.test/')]) }, 'holds GeneralName with tag 0x86, not alpn.test'],
     ['an empty SAN', { rawSan: rawSanExtension([]) }, 'must hold exactly one name, alpn.test, but holds 0'],
     ['a dNSName SAN with a trailing NUL', { rawSan: rawSanExtension([generalName(0x82, 'alpn.test\u0000')]) }, 'not alpn.test'],
@@ -100,6 +106,18 @@ describe('tls-alpn-01', () => {
     const err = await failure(validator(server.port).validate(inputFor('alpn.test')));
     expect(err.code).toBe('incorrectResponse');
     expect(err.detail).toContain(rule);
+  });
+
+  it('times out when the server accepts TCP but never speaks TLS', async () => {
+    const sockets: Socket[] = [];
+    const silent = createNetServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise((resolve) => (sockets.forEach((s) => s.destroy()), silent.close(() => resolve()))));
+    const port = (silent.address() as AddressInfo).port;
+    const v = tlsAlpn01Validator({ resolver, policy: createConnectionPolicy({ allowedRanges: ['127.0.0.0/8'], ports: { tlsAlpn01: port } }), handshakeTimeoutMs: 300 });
+    const err = await failure(v.validate(inputFor('alpn.test')));
+    expect(err.code).toBe('connection');
+    expect(err.detail).toBe(`Timed out after 300 ms in the TLS handshake with 127.0.0.1 port ${port}`);
   });
 
   it('reports a closed port as a connection failure', async () => {
@@ -125,6 +143,26 @@ describe('checkAcmeTlsCertificate', () => {
     const err = await failure(checkAcmeTlsCertificate(tampered, NAME, KEY_AUTHZ));
     expect(err.code).toBe('incorrectResponse');
     expect(err.detail).toContain('its self-signature does not verify under its own public key');
+  });
+
+  it('rejects a signature algorithm core does not accept (SHA-1)', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const sha1WithRsa = der.encodeDer(der.sequence(der.oid('1.2.840.113549.1.1.5'), der.NULL_DER));
+    const name = encodeName([{ type: 'CN', value: 'x' }]);
+    const tbs = encodeTbs({
+      serial: Uint8Array.of(1),
+      signatureAlgorithm: sha1WithRsa,
+      issuer: name,
+      subject: name,
+      notBefore: new Date('2026-01-01T00:00:00Z'),
+      notAfter: new Date('2027-01-01T00:00:00Z'),
+      spki: new Uint8Array(publicKey.export({ type: 'spki', format: 'der' })),
+      extensions: [subjectAltNameExtension([NAME], false), acmeExtension()],
+    });
+    const certificate = assembleSigned(tbs, sha1WithRsa, new Uint8Array(sign('sha1', tbs, privateKey)));
+    const err = await failure(checkAcmeTlsCertificate(certificate, NAME, KEY_AUTHZ));
+    expect(err.code).toBe('incorrectResponse');
+    expect(err.detail).toContain('signed with an unsupported signature algorithm');
   });
 
   it('rejects garbage', async () => {
