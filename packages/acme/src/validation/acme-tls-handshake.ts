@@ -48,19 +48,15 @@ export function acmeTlsHandshake(request: AcmeTlsHandshakeRequest): Promise<Acme
   return new Promise((resolve, reject) => {
     let settled = false;
     let connected = false;
-    let socket: TLSSocket | undefined;
     const finish = (err: Error | undefined, value?: AcmeTlsHandshakeResult): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      socket?.destroy();
+      socket.destroy();
       if (err !== undefined) reject(err);
       else resolve(value!);
     };
-    const timer = setTimeout(() => {
-      finish(connected ? new CertwrightError('connection', `Timed out after ${request.timeoutMs} ms in the TLS handshake with ${where}`) : new ConnectFailedError(`Timed out connecting to ${where}`));
-    }, request.timeoutMs);
-    socket = connect({
+    const socket: TLSSocket = connect({
       host: request.address,
       port: request.port,
       servername: request.serverName,
@@ -68,9 +64,12 @@ export function acmeTlsHandshake(request: AcmeTlsHandshakeRequest): Promise<Acme
       rejectUnauthorized: false,
       minVersion: 'TLSv1.2',
     });
+    const timer = setTimeout(() => {
+      finish(connected ? new CertwrightError('connection', `Timed out after ${request.timeoutMs} ms in the TLS handshake with ${where}`) : new ConnectFailedError(`Timed out connecting to ${where}`));
+    }, request.timeoutMs);
     socket.once('connect', () => (connected = true));
     socket.once('secureConnect', () => {
-      const s = socket!;
+      const s = socket;
       if (s.alpnProtocol !== ACME_TLS_ALPN_PROTOCOL) {
         finish(new CertwrightError('tls', `The server at ${where} did not negotiate the ALPN protocol ${ACME_TLS_ALPN_PROTOCOL} for ${request.serverName}`));
         return;

@@ -89,12 +89,12 @@ export function probeHttp(probe: HttpProbeRequest): Promise<HttpProbeResponse> {
   return new Promise((resolve, reject) => {
     let settled = false;
     let connected = false;
-    let req: ClientRequest | undefined;
+    const handle: { req?: ClientRequest } = {};
     const finish = (err: Error | undefined, value?: HttpProbeResponse): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      req?.destroy();
+      handle.req?.destroy();
       if (err !== undefined) reject(err);
       else resolve(value!);
     };
@@ -120,7 +120,7 @@ export function probeHttp(probe: HttpProbeRequest): Promise<HttpProbeResponse> {
       }
       readBody(res, probe, (err, body) => finish(err, { status, location, body: body ?? Buffer.alloc(0) }));
     };
-    req = https
+    const req = https
       ? httpsRequest(
           {
             ...options,
@@ -131,6 +131,7 @@ export function probeHttp(probe: HttpProbeRequest): Promise<HttpProbeResponse> {
           onResponse,
         )
       : httpRequest(options, onResponse);
+    handle.req = req;
     let secured = false;
     req.on('socket', (socket) => {
       socket.once('connect', () => (connected = true));
