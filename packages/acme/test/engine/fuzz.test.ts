@@ -273,6 +273,60 @@ describe('ACME engine: fuzzing handle()', () => {
     noInternalErrors();
   });
 
+  it('answers valid payloads with one field replaced by a value of another type, or removed', async () => {
+    const removed = Symbol('removed');
+    const bases: { url: () => string; jwk: boolean; payload: Record<string, unknown> }[] = [
+      { url: () => URL_OF.newAccount, jwk: true, payload: { termsOfServiceAgreed: true, contact: ['mailto:fuzz@example.com'], onlyReturnExisting: false } },
+      { url: () => URL_OF.newOrder, jwk: false, payload: { identifiers: [{ type: 'dns', value: 'fz.example.com' }, { type: 'ip', value: '10.1.2.3' }], profile: 'shortlived', notBefore: '2026-03-01T01:00:00Z', notAfter: '2026-03-05T00:00:00Z' } },
+      { url: () => URL_OF.newAuthz, jwk: false, payload: { identifier: { type: 'dns', value: 'pre.example.com' } } },
+      { url: () => env.spare.kid!, jwk: false, payload: { contact: ['mailto:spare@example.com'], termsOfServiceAgreed: true } },
+      { url: () => URL_OF.revokeCert, jwk: false, payload: { certificate: b64(env.certDer), reason: 4 } },
+    ];
+    const change = fc.record({
+      base: fc.nat({ max: bases.length - 1 }),
+      field: fc.nat(),
+      inner: fc.nat(),
+      value: fc.oneof(field, fc.constant(removed), fc.domain(), fc.ipV6(), fc.constantFrom('*.fz.example.com', 'FZ.EXAMPLE.COM', 'fz.example.com.', 'xn--a', '10.0.0.1/8', '::1', 'mailto:', 'mailto:a@b,c@d')),
+    });
+    await fc.assert(
+      fc.asyncProperty(change, async ({ base, field: fieldIndex, inner, value }) => {
+        const chosen = bases[base]!;
+        const payload = structuredClone(chosen.payload);
+        const names = Object.keys(payload);
+        const name = names[fieldIndex % names.length]!;
+        const current = payload[name];
+        if (current !== null && typeof current === 'object' && !Array.isArray(current) && inner % 3 !== 0) {
+          const member = Object.keys(current)[inner % 2]!;
+          if (value === removed) delete (current as Record<string, unknown>)[member];
+          else (current as Record<string, unknown>)[member] = value;
+        } else if (Array.isArray(current) && inner % 3 !== 0) {
+          // Mutate inside the array (an identifier's member, or a contact).
+          const item = current[inner % current.length] as unknown;
+          if (item !== null && typeof item === 'object') {
+            const member = Object.keys(item)[inner % 2]!;
+            if (value === removed) delete (item as Record<string, unknown>)[member];
+            else (item as Record<string, unknown>)[member] = value;
+          } else {
+            current[inner % current.length] = value === removed ? null : value;
+          }
+        } else if (value === removed) {
+          delete payload[name];
+        } else {
+          payload[name] = value;
+        }
+        const url = chosen.url();
+        if (chosen.jwk) {
+          const key = newKeyOnce();
+          await postBody(url, signRaw(key, { jwk: key.jwk, nonce: await freshNonce(), url }, payloadText(payload)));
+        } else {
+          await signedPost(url, payload, {}, url === env.spare.kid ? env.spare : env.client);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+    noInternalErrors();
+  });
+
   it('answers jwk headers with random key material of plausible shape', async () => {
     const bytes = (n: number): fc.Arbitrary<string> => fc.uint8Array({ minLength: n, maxLength: n }).map((b) => b64(b));
     const jwk = fc.oneof(
