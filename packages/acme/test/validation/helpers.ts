@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
+import { Resolver } from 'node:dns/promises';
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
@@ -85,6 +86,10 @@ export async function startChallTestSrv(): Promise<ChallTestSrv> {
     ['-dns01', `127.0.0.1:${dnsPort}`, '-management', `127.0.0.1:${mgmtPort}`, '-http01', '', '-https01', '', '-tlsalpn01', '', '-defaultIPv4', '', '-defaultIPv6', ''],
     { stdio: 'ignore' },
   );
+  let spawnError: Error | undefined;
+  child.on('error', (err) => {
+    spawnError = new Error(`pebble-challtestsrv could not be started (install Debian's "pebble" package): ${err.message}`);
+  });
   const base = `http://127.0.0.1:${mgmtPort}`;
   const post = async (path: string, body: unknown): Promise<void> => {
     const res = await fetch(`${base}${path}`, { method: 'POST', body: JSON.stringify(body) });
@@ -92,6 +97,7 @@ export async function startChallTestSrv(): Promise<ChallTestSrv> {
     await res.arrayBuffer();
   };
   for (let i = 0; ; i++) {
+    if (spawnError !== undefined) throw spawnError;
     try {
       const res = await fetch(`${base}/`);
       await res.arrayBuffer();
@@ -103,6 +109,20 @@ export async function startChallTestSrv(): Promise<ChallTestSrv> {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+  const probe = new Resolver({ timeout: 200, tries: 1 });
+  probe.setServers([`127.0.0.1:${dnsPort}`]);
+  for (let i = 0; ; i++) {
+    const answered = await probe.resolveTxt('ready.probe.test').then(
+      () => true,
+      (err: { code?: string }) => err.code === 'ENODATA' || err.code === 'ENOTFOUND',
+    );
+    if (answered) break;
+    if (i > 50) {
+      child.kill();
+      throw new Error('pebble-challtestsrv: its DNS server did not answer');
+    }
+    await new Promise((r) => setTimeout(r, 100));
   }
   return {
     dnsServer: `127.0.0.1:${dnsPort}`,
