@@ -6,10 +6,10 @@
  * an ACME error type, `status` equal to the HTTP status); never a 500, since
  * every input here is the client's doing; and no internal error is logged.
  */
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FakeClock, memoryLogger } from '@certwright/core';
+import { FakeClock, buildCsr, memoryLogger, softwareSignerFromKeyObject } from '@certwright/core';
 import { certIdOf, readCertificate } from '../../src/engine/certificate-info.js';
 import { createMemoryRateLimiter } from '../../src/ratelimit/index.js';
 import type { AcmeRequest, AcmeResponse } from '../../src/engine/index.js';
@@ -170,7 +170,7 @@ describe('ACME engine: fuzzing handle()', () => {
         fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'get', 'post', 'PATCH', 'BREW', ''),
         anyUrl(),
         fc.dictionary(fc.constantFrom('content-type', 'Content-Type', 'accept', 'x-forwarded-for', 'content-length', 'CONTENT-TYPE'), fc.oneof(fc.string(), fc.array(fc.string(), { maxLength: 3 }), fc.constant('application/jose+json'), fc.constant(undefined))),
-        fc.oneof(fc.constant(undefined), fc.uint8Array({ maxLength: 300 }), json.map((v) => enc(v)), huge.map((s) => enc(s))),
+        fc.oneof(fc.constant(undefined), fc.uint8Array({ maxLength: 300 }), json.map((v) => enc(v)), huge.map((s) => enc(s)), fc.integer({ min: 64 * 1024 - 2, max: 70_000 }).map((n) => new Uint8Array(n).fill(0x7b))),
         remoteAddress,
         async (method, url, headers, body, address) => {
           await send({ method, url, headers, body, ...(address === undefined ? {} : { remoteAddress: address }) });
@@ -435,6 +435,33 @@ describe('ACME engine: fuzzing handle()', () => {
         await signedPost(env.finalizeUrl, { csr: value, ...extra });
       }),
       { numRuns: RUNS },
+    );
+    expect(jsonBody(await env.client.post(env.orderUrl, ''))['status']).toBe('ready');
+    noInternalErrors();
+  });
+
+  it('answers finalize with well-signed CSRs for other names, subjects and keys', async () => {
+    const keys = [generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey, generateKeyPairSync('ed25519').privateKey];
+    const name = fc.oneof(fc.constantFrom('ready.example.com', 'READY.example.com', 'ready.example.com.', '*.example.com', 'xn--ready.example.com', 'issued.example.com'), fc.domain());
+    const identifier = fc.oneof(name.map((value) => ({ type: 'dns' as const, value })), fc.oneof(fc.ipV4(), fc.ipV6()).map((value) => ({ type: 'ip' as const, value })));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(identifier, { maxLength: 4 }),
+        fc.option(fc.oneof(name, fc.string({ maxLength: 70 })), { nil: undefined }),
+        fc.nat({ max: keys.length - 1 }),
+        async (identifiers, commonName, keyIndex) => {
+          // The exact name set would finalize the shared order; keep it ready for the other properties.
+          if (identifiers.length === 1 && identifiers[0]!.value === 'ready.example.com' && identifiers[0]!.type === 'dns') return;
+          let csr: Uint8Array;
+          try {
+            csr = await buildCsr({ signer: softwareSignerFromKeyObject(keys[keyIndex]!), identifiers, ...(commonName === undefined ? {} : { commonName }) });
+          } catch {
+            return; // the builder refuses what it cannot encode; nothing to send
+          }
+          await signedPost(env.finalizeUrl, { csr: b64(csr) });
+        },
+      ),
+      { numRuns: Math.max(50, Math.floor(RUNS / 4)) },
     );
     expect(jsonBody(await env.client.post(env.orderUrl, ''))['status']).toBe('ready');
     noInternalErrors();
