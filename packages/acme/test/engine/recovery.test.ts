@@ -1,10 +1,16 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { openSqlStore } from '@certwright/core/sql';
 import { FakeClock, IssuerSet, MINUTE, MemoryStore, createIssuanceEngine, cryptoRandom, defaultProfiles } from '@certwright/core';
 import type { IssuanceEngine, PipelineStep, Store } from '@certwright/core';
 import { TestClient, dns, jsonBody, makeCa, makeCsr } from './helpers.js';
 import type { TestCa } from './helpers.js';
 
 const START = '2026-03-01T00:00:00Z';
+const opened: Store[] = [];
+
+afterEach(async () => {
+  while (opened.length > 0) await opened.pop()!.close();
+});
 const never = (): Promise<never> => new Promise<never>(() => {});
 
 interface Crashed {
@@ -21,9 +27,8 @@ interface Crashed {
  * as a killed process would) right after `step`, or before reserving a
  * serial when `step` is `'before'`.
  */
-async function crashDuring(step: PipelineStep | 'before'): Promise<Crashed> {
+async function crashDuring(step: PipelineStep | 'before', store: Store = new MemoryStore()): Promise<Crashed> {
   const clock = new FakeClock(START);
-  const store = new MemoryStore();
   const probe = await makeCa({ clock }, store);
   const engine = createIssuanceEngine({
     store: probe.store,
@@ -174,6 +179,20 @@ describe('ACME engine: recovery of orders interrupted by a crash', () => {
     await expectDownloadable(client, crashed.orderUrl);
     await ca.server.close();
     expect(() => ca.server.startRecovery({ intervalMs: 0 })).toThrow(/intervalMs must be a positive number/);
+  });
+
+  it('completes and invalidates interrupted orders over the SQL store (SQLite)', async () => {
+    for (const [step, outcome] of [['planned', 'completed'], ['reserved', 'invalidated']] as const) {
+      const store = await openSqlStore({ url: 'sqlite::memory:' });
+      await store.migrate();
+      opened.push(store);
+      const crashed = await crashDuring(step, store);
+      crashed.clock.advance(11 * MINUTE);
+      const { ca, client } = await restart(crashed);
+      expect((await ca.server.recover())[outcome]).toEqual([crashed.orderId]);
+      if (outcome === 'completed') await expectDownloadable(client, crashed.orderUrl);
+      else await expectInterrupted(client, crashed.orderUrl);
+    }
   });
 
   it('refuses invalid recovery options', async () => {
