@@ -77,6 +77,26 @@ export interface CtSubmitter extends SctCollector {
 
 type Outcome = { ok: true; sct: SignedCertificateTimestamp } | { ok: false; reason: string; aborted: boolean };
 
+/**
+ * Resolves after `ms`, or earlier when released: through `queue` (whose
+ * first entry a failed submission calls, handing its turn on) or when
+ * `signal` aborts. Entries are queued in call order.
+ */
+function staggerGate(ms: number, queue: (() => void)[], signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(release, ms);
+    function release(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', release);
+      const at = queue.indexOf(release);
+      if (at >= 0) queue.splice(at, 1);
+      resolve();
+    }
+    queue.push(release);
+    signal.addEventListener('abort', release);
+  });
+}
+
 function nonNegative(name: string, value: number | undefined, fallback: number, integer = false): number {
   const v = value ?? fallback;
   if (!Number.isFinite(v) || v < 0 || (integer && !Number.isInteger(v))) {
@@ -111,7 +131,14 @@ export function createSctCollector(options: SctCollectorOptions): CtSubmitter {
   }
   const clients = new Map<CtLog, CtLogClient>(logs.map((l) => [l, createCtLogClient({ url: l.url, ...(options.fetch ? { fetch: options.fetch } : {}) })]));
 
-  async function submit(log: CtLog, kind: 'precert' | 'final', chain: readonly Uint8Array[], entry: CtLogEntry, signal: AbortSignal): Promise<Outcome> {
+  async function submit(
+    log: CtLog,
+    kind: 'precert' | 'final',
+    chain: readonly Uint8Array[],
+    entry: CtLogEntry,
+    signal: AbortSignal,
+    onFailure: (reason: string) => void = () => undefined,
+  ): Promise<Outcome> {
     const client = clients.get(log)!;
     let reason = 'not attempted';
     let attempts = 0;
@@ -136,8 +163,9 @@ export function createSctCollector(options: SctCollectorOptions): CtSubmitter {
         return { ok: true, sct };
       } catch (err) {
         if (!(err instanceof CtLogError)) throw err;
-        reason = err.message;
         if (err.kind === 'aborted') return { ok: false, reason, aborted: true };
+        reason = err.message;
+        onFailure(reason);
         logger({ level: 'warn', event: 'ct.submission_failed', log: log.name, operator: log.operator, kind, attempt: attempts, reason });
         if (!err.retryable) break;
       }
@@ -166,6 +194,7 @@ export function createSctCollector(options: SctCollectorOptions): CtSubmitter {
     const covered = new Set<string>();
     const pending = new Set<CtLog>(candidates);
     const waiting: (() => void)[] = [];
+    const lastFailure = new Map<CtLog, string>();
     let timedOut = false;
 
     return new Promise<Uint8Array>((resolve, reject) => {
@@ -186,7 +215,9 @@ export function createSctCollector(options: SctCollectorOptions): CtSubmitter {
         clearTimeout(timer);
         controller.abort();
         for (const log of pending) {
-          reasons.push(`${label(log)}: ${timedOut ? `no SCT within the total time of ${totalTimeoutMs} ms` : 'abandoned, the policy could no longer be met'}`);
+          const last = lastFailure.get(log);
+          const why = timedOut ? `no SCT within the total time of ${totalTimeoutMs} ms` : 'abandoned, the policy could no longer be met';
+          reasons.push(`${label(log)}: ${why}${last === undefined ? '' : ` (last failure: ${last})`}`);
         }
         const need = `${required} from distinct ${distinct ? 'operators' : 'logs'} needed, ${covered.size} obtained`;
         const detail = `unable to obtain the required SCTs: ${need}${timedOut ? ` within ${totalTimeoutMs} ms` : ''}; ${reasons.join('; ')}`;
@@ -201,27 +232,14 @@ export function createSctCollector(options: SctCollectorOptions): CtSubmitter {
       const startNextEarly = (): void => waiting.shift()?.();
 
       const run = async (log: CtLog, index: number): Promise<void> => {
-        if (index > 0 && staggerMs > 0) {
-          await new Promise<void>((go) => {
-            const t = setTimeout(release, index * staggerMs);
-            function release(): void {
-              clearTimeout(t);
-              controller.signal.removeEventListener('abort', release);
-              const at = waiting.indexOf(release);
-              if (at >= 0) waiting.splice(at, 1);
-              go();
-            }
-            waiting.push(release);
-            controller.signal.addEventListener('abort', release);
-          });
-        }
+        if (index > 0 && staggerMs > 0) await staggerGate(index * staggerMs, waiting, controller.signal);
         if (controller.signal.aborted || covered.has(keyOf(log))) {
           pending.delete(log);
           finish();
           startNextEarly();
           return;
         }
-        const outcome = await submit(log, 'precert', chain, entry, controller.signal);
+        const outcome = await submit(log, 'precert', chain, entry, controller.signal, (reason) => lastFailure.set(log, reason));
         pending.delete(log);
         if (outcome.ok) {
           if (!covered.has(keyOf(log))) {

@@ -178,6 +178,7 @@ describe('faults', () => {
     const err = await failure(engine.issue(prepared));
     const elapsed = performance.now() - started;
     expect(err.message).toContain(`0 obtained within ${totalTimeoutMs} ms`);
+    expect(err.message).toContain(`log "${a.name}" (A): no SCT within the total time of ${totalTimeoutMs} ms (last failure: add-pre-chain: no answer within 300 ms)`);
     expect(elapsed).toBeGreaterThanOrEqual(totalTimeoutMs - 50);
     expect(elapsed).toBeLessThan(totalTimeoutMs + 5000);
     expect(await precertificateRecords(store)).toHaveLength(1);
