@@ -80,7 +80,7 @@ describe('issuance through the pipeline with two test logs', () => {
     const a = await log({ operator: 'A' });
     const b = await log({ operator: 'B' });
     const c = await log({ operator: 'C' });
-    const ct = collector([a, b, c], { staggerMs: 300 });
+    const ct = collector([a, b, c], { staggerMs: 1000 });
     const { engine } = await engineWith(ct);
     const issued = await issueFor(engine, ['stop.example']);
     expect(decodeSctList(sctListFromCertificate(issued.certificateDer)!)).toHaveLength(2);
