@@ -64,6 +64,16 @@ describe('tls-alpn-01', () => {
     expect(server.servernames).toEqual(['1.0.0.127.in-addr.arpa']);
   });
 
+  it('validates an IPv6 identifier with the ip6.arpa name as SNI', async () => {
+    const ip: Identifier = { type: 'ip', value: '::1' };
+    const material = await buildAcmeCert(ip);
+    const server = await startTlsServer(material, ['acme-tls/1'], '::1');
+    closers.push(() => server.close());
+    const v = tlsAlpn01Validator({ resolver, policy: createConnectionPolicy({ allowedRanges: ['::1/128'], ports: { tlsAlpn01: server.port } }), timeoutMs: 2000 });
+    await v.validate(inputFor('::1', 'ip'));
+    expect(server.servernames).toEqual([`1.${'0.'.repeat(31)}ip6.arpa`]);
+  });
+
   it('refuses loopback under the default policy', async () => {
     const server = await serve(NAME);
     const err = await failure(validator(server.port, createConnectionPolicy({ ports: { tlsAlpn01: server.port } })).validate(inputFor('alpn.test')));
