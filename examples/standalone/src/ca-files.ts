@@ -51,13 +51,25 @@ function writePrivate(path: string, text: string): void {
   chmodSync(path, 0o600);
 }
 
+/** The error of `certwright init` in a data directory that already holds a CA. */
+export class CaExistsError extends Error {
+  constructor(dataDir: string) {
+    super(`the data directory ${dataDir} already holds a CA; \`certwright init\` never replaces one (use another CERTWRIGHT_DATA_DIR for a new CA)`);
+    this.name = 'CaExistsError';
+  }
+}
+
 /**
  * Loads the root and intermediate from the data directory, or creates them
- * on first start (keys written with mode 0600, never overwritten). A data
- * directory holding only some of the files is refused rather than repaired,
- * so a half-restored backup is never silently replaced by a new CA.
+ * (keys written with mode 0600, never overwritten). A data directory
+ * holding only some of the files is refused rather than repaired, so a
+ * half-restored backup is never silently replaced by a new CA.
+ *
+ * `mode`: `create-or-load` (serve: create on first start), `create` (init:
+ * refuse with {@link CaExistsError} when a CA exists), `load` (admin
+ * commands: refuse an empty data directory).
  */
-export async function loadOrCreateCa(config: StandaloneConfig, clock: Clock, random: Random): Promise<LoadedCa> {
+export async function loadOrCreateCa(config: StandaloneConfig, clock: Clock, random: Random, mode: 'create-or-load' | 'create' | 'load' = 'create-or-load'): Promise<LoadedCa> {
   const paths = caPaths(config.dataDir);
   // With an HSM the issuing key lives on the token, never in a file.
   const expected = Object.entries(paths).filter(([name]) => !(config.hsm && name === 'intermediateKey'));
@@ -67,6 +79,10 @@ export async function loadOrCreateCa(config: StandaloneConfig, clock: Clock, ran
   }
   const hsm = config.hsm;
   const location = hsm ? `PKCS#11 token "${hsm.tokenLabel}", key "${hsm.keyLabel}"` : paths.intermediateKey;
+  if (mode === 'create' && present.length > 0) throw new CaExistsError(config.dataDir);
+  if (mode === 'load' && present.length === 0) {
+    throw new Error(`the data directory ${config.dataDir} holds no CA yet; create one with \`certwright init\` (or check CERTWRIGHT_DATA_DIR)`);
+  }
   if (present.length === expected.length) {
     const root = importIssuer({ chainPem: readFileSync(paths.rootCert, 'utf8'), keyPem: readFileSync(paths.rootKey, 'utf8'), status: 'retired' });
     const chainPem = readFileSync(paths.intermediateChain, 'utf8');

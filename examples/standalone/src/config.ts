@@ -13,6 +13,8 @@ export interface StandaloneConfig {
    * login and never stored.
    */
   hsm?: HsmConfig;
+  /** The ACME and status listeners, validation and CT (see docs/configuration.md). */
+  server: ServerConfig;
   /** Subject common names for a CA created on first start. */
   ca: {
     rootCommonName: string;
@@ -22,6 +24,47 @@ export interface StandaloneConfig {
     rootValidityDays: number;
     intermediateValidityDays: number;
   };
+}
+
+/** A TCP listen address. */
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** The running server's settings. */
+export interface ServerConfig {
+  /** Where the ACME API listens (HTTPS). */
+  listen: ListenAddress;
+  /** The ACME base URL clients see; the directory is `<externalUrl>/directory`. */
+  externalUrl: string;
+  /** Where OCSP, CRLs, `/metrics`, `/healthz` and `/readyz` listen (plain HTTP). */
+  statusListen: ListenAddress;
+  /** Base URL of the status listener as relying parties reach it; issued certificates point there (AIA OCSP, CRL DP). */
+  statusBaseUrl: string;
+  /** The port http-01 validation connects to (RFC 8555 §8.3). */
+  http01Port: number;
+  /** The port tls-alpn-01 validation connects to (RFC 8737 §3). */
+  tlsAlpn01Port: number;
+  /** DNS servers (`ip` or `ip:port`) asked during validation; empty: the host's configured servers. */
+  dnsResolvers: string[];
+  /** Let validation connect to private and loopback addresses. */
+  allowPrivateNetworks: boolean;
+  /** DNS suffixes the CA certifies names under; absent: every DNS name. */
+  allowedDomains?: string[];
+  /** CIDR ranges of IP identifiers the CA certifies (RFC 8738); empty: none. */
+  allowedIpRanges: string[];
+  /** Require External Account Binding on new accounts (RFC 8555 §7.3.4). */
+  externalAccountRequired: boolean;
+  /** Certificate Transparency: the path of the CT log list (JSON), when certificates are logged. */
+  ctLogs?: CtLogsConfig;
+}
+
+/** The CT log list file: which logs, and how many SCTs each certificate needs. */
+export interface CtLogsConfig {
+  path: string;
+  required: number;
+  logs: { url: string; publicKey: string; operator: string; name?: string; acceptedFrom?: Date; acceptedUntil?: Date }[];
 }
 
 /** Where the issuing CA's key lives when it is in a PKCS#11 token. */
@@ -97,8 +140,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): StandaloneConfi
       throw new ConfigError(file, `not valid JSON: ${(err as Error).message}`);
     }
   }
-  rejectUnknown(fromFile, ['databaseUrl', 'ca', 'hsm'], '');
+  rejectUnknown(fromFile, ['databaseUrl', 'ca', 'hsm', 'server'], '');
   const hsm = loadHsmConfig(env, fromFile['hsm']);
+  const server = loadServerConfig(env, fromFile['server'], cwd);
   const caIn = fromFile['ca'] === undefined ? {} : expectObject(fromFile['ca'], 'ca');
   rejectUnknown(caIn, ['rootCommonName', 'intermediateCommonName', 'organization', 'keyType', 'rootValidityDays', 'intermediateValidityDays'], 'ca.');
   const keyType = caIn['keyType'] ?? 'P-256';
@@ -121,7 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): StandaloneConfi
   if (!/^(sqlite:|postgres(ql)?:\/\/|mysql:\/\/|mariadb:\/\/)/.test(databaseUrl) && !isAbsolute(databaseUrl)) {
     throw new ConfigError(env['CERTWRIGHT_DATABASE_URL'] ? 'CERTWRIGHT_DATABASE_URL' : 'databaseUrl', 'must be sqlite:<path>, an absolute file path, postgres://… or mysql://…');
   }
-  return { dataDir, databaseUrl, ca, ...(hsm === undefined ? {} : { hsm }) };
+  return { dataDir, databaseUrl, server, ca, ...(hsm === undefined ? {} : { hsm }) };
 }
 
 /**
@@ -150,4 +194,153 @@ function loadHsmConfig(env: NodeJS.ProcessEnv, raw: unknown): HsmConfig | undefi
   };
   if (!isAbsolute(config.modulePath)) throw new ConfigError(module.field, 'must be an absolute path to the PKCS#11 module');
   return config;
+}
+
+type Source = { value: unknown; field: string };
+
+/** The environment variable when set, else the file's `server.<key>`. */
+function picker(env: NodeJS.ProcessEnv, file: Record<string, unknown>) {
+  return (envName: string, key: string): Source => (env[envName] !== undefined ? { value: env[envName], field: envName } : { value: file[key], field: `server.${key}` });
+}
+
+/** `host:port`, `[ipv6]:port`; the host may be a name or an IP address. */
+export function parseListen(text: unknown, field: string): ListenAddress {
+  const value = expectString(text, field);
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]+)):([0-9]{1,5})$/.exec(value);
+  const port = m === null ? NaN : Number(m[3]);
+  if (m === null || !(port >= 1 && port <= 65535)) throw new ConfigError(field, `must be host:port or [ipv6]:port with a port from 1 to 65535, got ${JSON.stringify(value)}`);
+  return { host: m[1] ?? m[2]!, port };
+}
+
+function parsePort(source: Source, fallback: number): number {
+  if (source.value === undefined) return fallback;
+  const n = typeof source.value === 'string' && /^[0-9]{1,5}$/.test(source.value) ? Number(source.value) : source.value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 65535) throw new ConfigError(source.field, 'must be a TCP port from 1 to 65535');
+  return n;
+}
+
+function parseBoolean(source: Source, fallback: boolean): boolean {
+  if (source.value === undefined) return fallback;
+  if (source.value === true || source.value === 'true') return true;
+  if (source.value === false || source.value === 'false') return false;
+  throw new ConfigError(source.field, 'must be true or false');
+}
+
+/** A list from a comma-separated variable or a JSON array of strings. */
+function parseList(source: Source): string[] | undefined {
+  if (source.value === undefined) return undefined;
+  const items = typeof source.value === 'string' ? source.value.split(',').map((s) => s.trim()).filter((s) => s !== '') : source.value;
+  if (!Array.isArray(items) || items.some((i) => typeof i !== 'string' || i.trim() === '')) throw new ConfigError(source.field, 'must be a comma-separated list (or a JSON array) of non-empty strings');
+  return items as string[];
+}
+
+function parseBaseUrl(source: Source, scheme: 'https:' | 'http:' | 'http(s):'): string | undefined {
+  if (source.value === undefined) return undefined;
+  const text = expectString(source.value, source.field);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(source.field, `must be an absolute URL, got ${JSON.stringify(text)}`);
+  }
+  const okScheme = scheme === 'http(s):' ? url.protocol === 'http:' || url.protocol === 'https:' : url.protocol === scheme;
+  if (!okScheme) throw new ConfigError(source.field, `must be an ${scheme.replace(':', '')} URL`);
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') throw new ConfigError(source.field, 'must not carry a query, fragment or credentials');
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+/** The URL host for a listen address: wildcard addresses become `localhost`, IPv6 gets brackets. */
+function urlHost(listen: ListenAddress): string {
+  if (listen.host === '0.0.0.0' || listen.host === '::') return 'localhost';
+  return listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+}
+
+/**
+ * Server settings from the file's `server` object, overridden by the
+ * `CERTWRIGHT_*` variables documented in docs/configuration.md.
+ */
+function loadServerConfig(env: NodeJS.ProcessEnv, raw: unknown, cwd: string): ServerConfig {
+  const file = raw === undefined ? {} : expectObject(raw, 'server');
+  rejectUnknown(
+    file,
+    ['listen', 'externalUrl', 'statusListen', 'statusBaseUrl', 'http01Port', 'tlsAlpn01Port', 'dnsResolvers', 'allowPrivateNetworks', 'allowedDomains', 'allowedIpRanges', 'externalAccountRequired', 'ctLogs'],
+    'server.',
+  );
+  const pick = picker(env, file);
+  const listenSource = pick('CERTWRIGHT_LISTEN', 'listen');
+  const listen = parseListen(listenSource.value ?? '127.0.0.1:14000', listenSource.field);
+  const statusSource = pick('CERTWRIGHT_STATUS_LISTEN', 'statusListen');
+  const statusListen = parseListen(statusSource.value ?? '127.0.0.1:14080', statusSource.field);
+  const externalUrl = parseBaseUrl(pick('CERTWRIGHT_EXTERNAL_URL', 'externalUrl'), 'https:') ?? `https://${urlHost(listen)}:${listen.port}`;
+  const statusBaseUrl = parseBaseUrl(pick('CERTWRIGHT_STATUS_BASE_URL', 'statusBaseUrl'), 'http(s):') ?? `http://${urlHost(statusListen)}:${statusListen.port}`;
+  const resolverSource = pick('CERTWRIGHT_DNS_RESOLVER', 'dnsResolvers');
+  const dnsResolvers = parseList(resolverSource) ?? [];
+  for (const entry of dnsResolvers) {
+    if (!/^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9A-Fa-f:.]+\]:\d{1,5}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*)$/.test(entry)) {
+      throw new ConfigError(resolverSource.field, `${JSON.stringify(entry)} is not an IP address with an optional port`);
+    }
+  }
+  const domainsSource = pick('CERTWRIGHT_ALLOWED_DOMAINS', 'allowedDomains');
+  const allowedDomains = parseList(domainsSource);
+  const rangesSource = pick('CERTWRIGHT_ALLOWED_IP_RANGES', 'allowedIpRanges');
+  const allowedIpRanges = parseList(rangesSource) ?? [];
+  for (const range of allowedIpRanges) {
+    if (!/^[0-9A-Fa-f:.]+\/[0-9]{1,3}$/.test(range)) throw new ConfigError(rangesSource.field, `${JSON.stringify(range)} is not a CIDR range such as 10.0.0.0/8`);
+  }
+  const ctSource = pick('CERTWRIGHT_CT_LOGS', 'ctLogs');
+  const ctLogs = ctSource.value === undefined ? undefined : loadCtLogs(resolve(cwd, expectString(ctSource.value, ctSource.field)), ctSource.field);
+  return {
+    listen,
+    externalUrl,
+    statusListen,
+    statusBaseUrl,
+    http01Port: parsePort(pick('CERTWRIGHT_HTTP01_PORT', 'http01Port'), 80),
+    tlsAlpn01Port: parsePort(pick('CERTWRIGHT_TLSALPN01_PORT', 'tlsAlpn01Port'), 443),
+    dnsResolvers,
+    allowPrivateNetworks: parseBoolean(pick('CERTWRIGHT_ALLOW_PRIVATE_NETWORKS', 'allowPrivateNetworks'), false),
+    ...(allowedDomains === undefined ? {} : { allowedDomains }),
+    allowedIpRanges,
+    externalAccountRequired: parseBoolean(pick('CERTWRIGHT_EAB_REQUIRED', 'externalAccountRequired'), false),
+    ...(ctLogs === undefined ? {} : { ctLogs }),
+  };
+}
+
+/**
+ * Reads the CT log list: `{ "required": 2, "logs": [{ "url", "publicKey"
+ * (PEM), "operator", "name"?, "acceptedFrom"?, "acceptedUntil"? (ISO dates) }] }`.
+ * Errors name the file's field, e.g. `CERTWRIGHT_CT_LOGS: logs[1].url`.
+ */
+function loadCtLogs(path: string, field: string): CtLogsConfig {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(field, `cannot read the CT log list ${path}: ${(err as Error).message}`);
+  }
+  const top = expectObject(parsed, `${field}: ${path}`);
+  rejectUnknown(top, ['required', 'logs'], `${field}: `);
+  if (!Array.isArray(top['logs']) || top['logs'].length === 0) throw new ConfigError(`${field}: logs`, 'must be a non-empty array');
+  const logs = top['logs'].map((entry: unknown, i: number) => {
+    const at = `${field}: logs[${i}].`;
+    const log = expectObject(entry, `${field}: logs[${i}]`);
+    rejectUnknown(log, ['url', 'publicKey', 'operator', 'name', 'acceptedFrom', 'acceptedUntil'], at);
+    const date = (key: string): Date | undefined => {
+      if (log[key] === undefined) return undefined;
+      const d = new Date(expectString(log[key], at + key));
+      if (Number.isNaN(d.getTime())) throw new ConfigError(at + key, 'must be an ISO 8601 date');
+      return d;
+    };
+    const from = date('acceptedFrom');
+    const until = date('acceptedUntil');
+    return {
+      url: expectString(log['url'], at + 'url'),
+      publicKey: expectString(log['publicKey'], at + 'publicKey'),
+      operator: expectString(log['operator'], at + 'operator'),
+      ...(log['name'] === undefined ? {} : { name: expectString(log['name'], at + 'name') }),
+      ...(from === undefined ? {} : { acceptedFrom: from }),
+      ...(until === undefined ? {} : { acceptedUntil: until }),
+    };
+  });
+  const required = expectPositiveInt(top['required'] ?? 1, `${field}: required`, logs.length);
+  return { path, required, logs };
 }

@@ -1,0 +1,121 @@
+/**
+ * The administrative commands of the `certwright` CLI: `init`, `migrate`,
+ * `eab create`, `revoke`, `status`. Each opens what it needs, reports in
+ * plain words and returns the exit code.
+ */
+import { base64url, cryptoRandom, randomId, type Clock } from '@certwright/core';
+import { LATEST_SCHEMA_VERSION, openSqlStore, type SqlStore } from '@certwright/core/sql';
+import { REVOCATION_REASONS, revokeBySerial } from '@certwright/ocsp';
+import { loadOrCreateCa, sha256Fingerprint } from './ca-files.js';
+import type { StandaloneConfig } from './config.js';
+import { redactUrl } from './serve.js';
+
+/** Where commands write: `out` for results, `err` for problems. */
+export interface CommandIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+async function withStore<T>(config: StandaloneConfig, run: (store: SqlStore) => Promise<T>): Promise<T> {
+  const store = await openSqlStore({ url: config.databaseUrl });
+  try {
+    return await run(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Opens the store and refuses a schema older than this program's: run `certwright migrate` first. */
+async function withCurrentStore<T>(config: StandaloneConfig, run: (store: SqlStore) => Promise<T>): Promise<T> {
+  return withStore(config, async (store) => {
+    const version = await store.schemaVersion();
+    if (version < LATEST_SCHEMA_VERSION) {
+      throw new Error(`the database ${redactUrl(config.databaseUrl)} is at schema version ${version}, this program needs ${LATEST_SCHEMA_VERSION}: run \`certwright migrate\` first`);
+    }
+    return run(store);
+  });
+}
+
+/** `init`: creates the root and issuing CA (file or HSM key) and migrates the database; refuses a data directory that already holds a CA. */
+export async function runInit(config: StandaloneConfig, io: CommandIo, clock: Clock): Promise<number> {
+  const ca = await loadOrCreateCa(config, clock, cryptoRandom(), 'create');
+  try {
+    const migration = await withStore(config, (store) => store.migrate());
+    io.out(`Created a new CA in ${config.dataDir}:`);
+    io.out(`  root certificate:  ${ca.paths.rootCert}`);
+    io.out(`  root SHA-256:      ${sha256Fingerprint(ca.root.certificate)}`);
+    io.out(`  root key:          ${ca.paths.rootKey} (mode 0600; move it offline once set up if you can)`);
+    io.out(`  issuing CA:        ${ca.paths.intermediateChain} (${ca.intermediate.id}, ${ca.intermediate.keyType}, valid until ${ca.intermediate.notAfter.toISOString()})`);
+    io.out(`  issuing key:       ${ca.issuingKeyLocation}`);
+    io.out(`  database:          ${redactUrl(config.databaseUrl)} (schema version ${migration.after})`);
+    io.out('Next: distribute the root certificate to relying parties, then run `certwright serve`.');
+    return 0;
+  } finally {
+    await ca.close();
+  }
+}
+
+/** `migrate`: applies pending migrations and prints the versions. */
+export async function runMigrate(config: StandaloneConfig, io: CommandIo): Promise<number> {
+  const outcome = await withStore(config, (store) => store.migrate());
+  if (outcome.applied.length === 0) io.out(`The database ${redactUrl(config.databaseUrl)} is up to date (schema version ${outcome.after}).`);
+  else io.out(`Migrated ${redactUrl(config.databaseUrl)} from schema version ${outcome.before} to ${outcome.after} (applied ${outcome.applied.join(', ')}).`);
+  return 0;
+}
+
+/** `eab create`: stores a new External Account Binding key (RFC 8555 §7.3.4) and prints it once. */
+export async function runEabCreate(config: StandaloneConfig, io: CommandIo, clock: Clock, label: string | undefined): Promise<number> {
+  const random = cryptoRandom();
+  const keyId = randomId(random);
+  const hmacKey = random.bytes(32);
+  await withCurrentStore(config, (store) => store.createEabKey({ keyId, hmacKey, createdAt: clock.now(), ...(label === undefined ? {} : { label }) }));
+  io.out(`Created an External Account Binding key${label === undefined ? '' : ` labelled ${JSON.stringify(label)}`}.`);
+  io.out(`  key id:    ${keyId}`);
+  io.out(`  HMAC key:  ${base64url(hmacKey)}`);
+  io.out('The HMAC key is shown only now: give both values to the ACME client (e.g. certbot --eab-kid … --eab-hmac-key …). It binds one account.');
+  return 0;
+}
+
+/**
+ * `revoke <serial>`: administrative revocation in the store (RFC 5280
+ * §5.3.1 reasons). A running server re-signs the certificate's OCSP
+ * responses at its next pre-signing pass (every minute) and lists it in
+ * the CRL at its next regeneration (every hour).
+ */
+export async function runRevoke(config: StandaloneConfig, io: CommandIo, clock: Clock, serial: string, reason: string): Promise<number> {
+  const revocation = await withCurrentStore(config, (store) => revokeBySerial(store, clock, serial, reason));
+  const reasonName = Object.entries(REVOCATION_REASONS).find(([, code]) => code === revocation.reason)?.[0] ?? String(revocation.reason);
+  io.out(`Revoked certificate ${revocation.serial} (issuer ${revocation.issuerId}) at ${revocation.revokedAt.toISOString()}, reason ${reasonName}.`);
+  io.out('A running server answers OCSP with "revoked" within a minute and lists the certificate in its next CRL (within an hour).');
+  return 0;
+}
+
+/** `status`: the CA certificates and their validity, certificate counts, schema version. */
+export async function runStatus(config: StandaloneConfig, io: CommandIo, clock: Clock): Promise<number> {
+  const ca = await loadOrCreateCa(config, clock, cryptoRandom(), 'load');
+  try {
+    const now = clock.now();
+    const validity = (notBefore: Date, notAfter: Date): string =>
+      `valid ${notBefore.toISOString()} to ${notAfter.toISOString()}${notAfter < now ? ' (EXPIRED)' : ` (${Math.floor((notAfter.getTime() - now.getTime()) / 86_400_000)} days left)`}`;
+    io.out(`CA in ${config.dataDir}`);
+    io.out(`  root:        ${ca.paths.rootCert}, SHA-256 ${sha256Fingerprint(ca.root.certificate)}, ${validity(ca.root.notBefore, ca.root.notAfter)}`);
+    io.out(`  issuing CA:  ${ca.intermediate.id} (${ca.intermediate.keyType}), ${validity(ca.intermediate.notBefore, ca.intermediate.notAfter)}`);
+    io.out(`  issuing key: ${ca.issuingKeyLocation}`);
+    await withStore(config, async (store) => {
+      const version = await store.schemaVersion();
+      io.out(`  database:    ${redactUrl(config.databaseUrl)}, schema version ${version}${version < LATEST_SCHEMA_VERSION ? ` (behind ${LATEST_SCHEMA_VERSION}: run \`certwright migrate\`)` : ''}`);
+      if (version < LATEST_SCHEMA_VERSION) return;
+      const counts = await store.db
+        .selectFrom('certificates')
+        .select((eb) => [eb.fn.countAll<number | string | bigint>().as('total'), eb.fn.count<number | string | bigint>('revoked_at').as('revoked')])
+        .where('state', '=', 'issued')
+        .executeTakeFirstOrThrow();
+      const eab = await store.listEabKeys();
+      io.out(`  certificates: ${Number(counts.total)} issued, ${Number(counts.revoked)} of them revoked`);
+      io.out(`  EAB keys:    ${eab.length} (${eab.filter((k) => k.boundAccountId !== undefined).length} bound to an account)`);
+    });
+    return 0;
+  } finally {
+    await ca.close();
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The CA's moving parts, opened from the configuration: the CA files (or
+ * token), the SQL store, the issuers, the profiles pointing at the status
+ * listener, the issuance engine (with CT when configured), and the OCSP
+ * responder with its CRL publisher. Shared by `serve` and the admin commands.
+ */
+import { join } from 'node:path';
+import {
+  IssuerSet,
+  createIssuanceEngine,
+  createIssuer,
+  defaultProfiles,
+  defineProfile,
+  type Clock,
+  type Issuer,
+  type Logger,
+  type Profile,
+  type Random,
+  type Signer,
+  type WriteAheadIssuanceEngine,
+} from '@certwright/core';
+import { openSqlStore, type SqlStore } from '@certwright/core/sql';
+import { createSctCollector, type CtSubmitter } from '@certwright/ct';
+import { FileCrlNumberStore, createCrlPublisher, createOcspResponder, type CrlPublisher, type OcspResponder } from '@certwright/ocsp';
+import { loadOrCreateCa, type LoadedCa } from './ca-files.js';
+import type { StandaloneConfig } from './config.js';
+import type { CaMetrics } from './metrics.js';
+
+/** The listener path of OCSP (POST to it, GET below it). */
+export const OCSP_PATH = '/ocsp/';
+/** The listener path template of CRLs. */
+export const CRL_PATH = '/crl/{issuerId}/{shard}.crl';
+/** CRL shards per issuer. */
+const CRL_SHARDS = 1;
+
+/** Everything `serve` and the admin commands work with. */
+export interface CaRuntime {
+  readonly ca: LoadedCa;
+  readonly store: SqlStore;
+  /** The issuing CA (active); the root signs no leaves and is not in the set. */
+  readonly issuers: IssuerSet;
+  readonly profiles: readonly Profile[];
+  readonly issuance: WriteAheadIssuanceEngine;
+  readonly ocsp: OcspResponder;
+  readonly crls: CrlPublisher;
+  /** The CT collector, when CERTWRIGHT_CT_LOGS is set. */
+  readonly ct: CtSubmitter | undefined;
+  /** Closes the OCSP responder, the store and the issuing key (HSM sessions). */
+  close(): Promise<void>;
+}
+
+/** How {@link openRuntime} is run. */
+export interface RuntimeOptions {
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  /** Times every signature of the issuing key. */
+  metrics?: CaMetrics;
+  /** As `loadOrCreateCa`'s mode: `create-or-load` (serve), `create` (init), `load` (admin commands). */
+  caMode: 'create-or-load' | 'create' | 'load';
+}
+
+/**
+ * The profiles offered: core's `default` and `shortlived`, with the OCSP
+ * responder (AIA, RFC 5280 §4.2.2.1) and the CRL distribution point
+ * (RFC 5280 §4.2.1.13) of the status listener.
+ */
+export function caProfiles(statusBaseUrl: string): Profile[] {
+  return defaultProfiles().map((p) =>
+    defineProfile({
+      ...p,
+      ocspUrl: `${statusBaseUrl}${OCSP_PATH}`,
+      crl: { urlTemplate: `${statusBaseUrl}${CRL_PATH}`, shardCount: CRL_SHARDS },
+    }),
+  );
+}
+
+/** The signer with every signature timed into `certwright_signer_seconds`. */
+function timedSigner(signer: Signer, issuerId: string, metrics: CaMetrics): Signer {
+  return {
+    algorithm: signer.algorithm,
+    publicKeySpki: signer.publicKeySpki,
+    async sign(data) {
+      const started = performance.now();
+      try {
+        return await signer.sign(data);
+      } finally {
+        metrics.signerLatency.observe({ issuer: issuerId }, (performance.now() - started) / 1000);
+      }
+    },
+  };
+}
+
+function issuingCa(intermediate: Issuer, metrics: CaMetrics | undefined): Issuer {
+  if (metrics === undefined) return intermediate;
+  return createIssuer({ certificate: intermediate.certificate, chain: intermediate.chain.slice(1), signer: timedSigner(intermediate.signer, intermediate.id, metrics), id: intermediate.id });
+}
+
+/**
+ * Opens the CA (creating it in an empty data directory when `missingCa` is
+ * `create`), the store (migrated to the latest schema), the issuance engine
+ * and the OCSP responder. Nothing runs in the background yet.
+ */
+export async function openRuntime(config: StandaloneConfig, options: RuntimeOptions): Promise<CaRuntime> {
+  const { clock, random, logger } = options;
+  const ca = await loadOrCreateCa(config, clock, random, options.caMode);
+  const cleanup: (() => Promise<void>)[] = [() => ca.close()];
+  const closeAll = async (): Promise<void> => {
+    for (const step of cleanup.reverse()) await step();
+  };
+  try {
+    const store = await openSqlStore({ url: config.databaseUrl });
+    cleanup.push(() => store.close());
+    await store.migrate();
+    const issuers = new IssuerSet([issuingCa(ca.intermediate, options.metrics)]);
+    const profiles = caProfiles(config.server.statusBaseUrl);
+    const ctLogs = config.server.ctLogs;
+    const ct = ctLogs === undefined ? undefined : createSctCollector({ logs: ctLogs.logs, required: ctLogs.required, clock, logger });
+    const issuance = createIssuanceEngine({ store, issuers, profiles, clock, random, logger, ...(ct === undefined ? {} : { ct }) });
+    const crls = createCrlPublisher({
+      store,
+      issuers,
+      clock,
+      crlNumbers: await FileCrlNumberStore.open(join(config.dataDir, 'crl-numbers.json')),
+      urlTemplate: profiles[0]!.crlUrlTemplate!,
+      shardCount: CRL_SHARDS,
+      // Hourly, so that revocations made by `certwright revoke` (another process) reach the CRL within the hour.
+      updateIntervalSeconds: 3600,
+      outputDir: join(config.dataDir, 'crls'),
+      logger,
+    });
+    const ocsp = await createOcspResponder({ store, issuers, clock, logger, ocspPath: OCSP_PATH,
+      crls,
+      crlPath: CRL_PATH,
+      // Every minute, so that revocations made by `certwright revoke` (another process) reach OCSP within the minute.
+      refreshIntervalSeconds: 60,
+    });
+    cleanup.push(async () => {
+      await ocsp.stop();
+      await crls.stop();
+    });
+    return { ca, store, issuers, profiles, issuance, ocsp, crls, ct, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * `certwright serve` (`pnpm start`): the ACME API over HTTPS with a
+ * certificate the CA issues itself at start-up, and the status listener
+ * (OCSP, CRLs, metrics, health) over plain HTTP. Runs until SIGTERM or
+ * SIGINT, then stops accepting, drains, and closes the store and the key.
+ */
+import { createVerifier, createIdentifierPolicy, DAY, HOUR, MINUTE, type Clock, type Logger, type Random, type Revocation } from '@certwright/core';
+import { createAcmeServer, type AcmeServer, type AcmeStore } from '@certwright/acme';
+import { acmePlugin } from '@certwright/acme/fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { sha256Fingerprint } from './ca-files.js';
+import type { StandaloneConfig } from './config.js';
+import type { CaMetrics } from './metrics.js';
+import { acmeRoute, addRequestLog } from './request-log.js';
+import { openRuntime, type CaRuntime } from './runtime.js';
+import { issueServerCertificate, serverNames } from './server-certificate.js';
+import { createStatusApp } from './status-app.js';
+import { createValidators, resolverServers } from './validators.js';
+
+/** What `serve` needs from its caller. */
+export interface ServeContext {
+  config: StandaloneConfig;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  metrics: CaMetrics;
+  /** Human-readable progress lines (stdout). */
+  out: (line: string) => void;
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** Stops accepting, drains background work, closes listeners, store and key. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** How long a `processing` record may sit before start-up recovery takes it as interrupted. */
+const RECOVERY_GRACE_MS = 5 * MINUTE;
+
+/**
+ * The store as the ACME engine sees it: revocations through ACME
+ * (`revokeCert`, RFC 8555 §7.6) also re-sign the OCSP responses and the
+ * CRL shard of the certificate at once.
+ */
+function storeWithStatusUpdates(runtime: CaRuntime, logger: Logger): AcmeStore {
+  const store = runtime.store;
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'revoke') {
+        return async (...args: Parameters<typeof store.revoke>): Promise<Revocation | undefined> => {
+          const revocation = await target.revoke(...args);
+          if (revocation !== undefined) {
+            await runtime.ocsp.revoked(revocation).catch((err: unknown) => logger({ level: 'error', event: 'ocsp.resignFailed', serial: revocation.serial, error: (err as Error).message }));
+          }
+          return revocation;
+        };
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** Start-up recovery: interrupted issuances (write-ahead records), then orders left `processing`. */
+async function recoverAtStart(runtime: CaRuntime, engine: AcmeServer, clock: Clock): Promise<{ certificates: number; orders: number }> {
+  const outcomes = await runtime.issuance.recover({ updatedBefore: new Date(clock.now().getTime() - RECOVERY_GRACE_MS) });
+  let orders = 0;
+  for (;;) {
+    const report = await engine.recover();
+    const handled = report.completed.length + report.invalidated.length;
+    orders += handled;
+    if (handled < 100) break;
+  }
+  return { certificates: outcomes.length, orders };
+}
+
+function listenOn(app: FastifyInstance, host: string, port: number): Promise<string> {
+  return app.listen({ host, port });
+}
+
+/** Starts the CA; resolves once both listeners accept connections. */
+export async function startServer(ctx: ServeContext): Promise<RunningServer> {
+  const { config, clock, random, logger, metrics, out } = ctx;
+  const server = config.server;
+  const runtime = await openRuntime(config, { clock, random, logger, metrics, caMode: 'create-or-load' });
+  let engine: AcmeServer | undefined;
+  let acmeApp: FastifyInstance | undefined;
+  let statusApp: FastifyInstance | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await acmeApp?.close();
+      await engine?.close();
+      await statusApp?.close();
+      await runtime.close();
+    })());
+  try {
+    const issuer = runtime.issuers.all()[0]!;
+    // The issuing key must sign and verify before anything is offered.
+    const probe = new TextEncoder().encode(`certwright key check ${clock.now().toISOString()}`);
+    const keyOk = await createVerifier(issuer.spki).verify(issuer.signer.algorithm, probe, await issuer.signer.sign(probe));
+    if (!keyOk) throw new Error(`the issuing key (${runtime.ca.issuingKeyLocation}) produced a signature that does not verify with the issuing CA certificate`);
+
+    engine = createAcmeServer({
+      baseUrl: server.externalUrl,
+      store: storeWithStatusUpdates(runtime, logger),
+      issuance: runtime.issuance,
+      chains: (id) => {
+        const found = runtime.issuers.byId(id);
+        return found === undefined ? undefined : { chain: found.chain.slice(0, -1), alternateChains: [] };
+      },
+      identifierPolicy: createIdentifierPolicy({ ...(server.allowedDomains === undefined ? {} : { allowedSuffixes: server.allowedDomains }), allowedIpRanges: server.allowedIpRanges }),
+      validators: createValidators(server),
+      clock,
+      logger,
+      random,
+      profiles: runtime.profiles.map((p) => ({ name: p.name, description: p.description ?? p.name, maxValiditySeconds: p.validitySeconds })),
+      defaultProfile: runtime.profiles[0]!.name,
+      meta: { externalAccountRequired: server.externalAccountRequired },
+      lifetimes: { order: 7 * DAY, authorization: 30 * DAY, pendingAuthorization: 7 * DAY, nonce: HOUR },
+      authorizationReuse: { enabled: true, minRemainingMs: DAY },
+      preAuthorization: false,
+      retryAfterSeconds: 1,
+    });
+    const recovered = await recoverAtStart(runtime, engine, clock);
+    engine.startRecovery({ intervalMs: MINUTE });
+
+    const tls = await issueServerCertificate(runtime.issuance, serverNames(server.listen, server.externalUrl));
+    acmeApp = Fastify({ logger: false, https: { key: tls.key, cert: tls.cert } });
+    const basePath = new URL(server.externalUrl).pathname.replace(/\/+$/, '');
+    addRequestLog(acmeApp, { listener: 'acme', logger, metrics, route: (path) => acmeRoute(path, `${basePath}/`), acmeBasePath: `${basePath}/` });
+    await acmeApp.register(acmePlugin, { prefix: basePath, server: engine, baseUrl: server.externalUrl });
+    statusApp = createStatusApp({ ocsp: runtime.ocsp, store: runtime.store, issuer, metrics, logger, clock });
+
+    await listenOn(acmeApp, server.listen.host, server.listen.port);
+    await listenOn(statusApp, server.statusListen.host, server.statusListen.port);
+    runtime.ocsp.start();
+
+    const version = await runtime.store.schemaVersion();
+    out('certwright standalone CA');
+    out(`  data directory:      ${config.dataDir}`);
+    out(`  database:            ${redactUrl(config.databaseUrl)} (schema version ${version})`);
+    out(`  root certificate:    ${runtime.ca.paths.rootCert}${runtime.ca.created ? ' (created now)' : ''}`);
+    out(`  root SHA-256:        ${sha256Fingerprint(runtime.ca.root.certificate)}`);
+    out(`  issuing CA:          ${issuer.id} (${issuer.keyType}), valid until ${issuer.notAfter.toISOString()}`);
+    out(`  issuing key:         ${runtime.ca.issuingKeyLocation} (signed and verified a test message)`);
+    out(`  validation:          http-01 port ${server.http01Port}, tls-alpn-01 port ${server.tlsAlpn01Port}, DNS ${resolverServers(server).join(', ')}, private networks ${server.allowPrivateNetworks ? 'allowed' : 'refused'}`);
+    out(`  certificate transparency: ${runtime.ct === undefined ? 'off' : `${runtime.ct.logs.length} logs, ${server.ctLogs!.required} SCTs required`}`);
+    out(`  recovered at start:  ${recovered.certificates} interrupted issuances, ${recovered.orders} processing orders`);
+    out(`  TLS certificate:     serial ${tls.serial} for ${tls.names.join(', ')}`);
+    out('');
+    out(`ACME directory listening on ${server.externalUrl}/directory`);
+    out(`OCSP, CRLs and metrics listening on ${server.statusBaseUrl} (/ocsp/, /crl/, /metrics, /healthz, /readyz)`);
+    out(`Clients must trust the root: ${runtime.ca.paths.rootCert}`);
+    return { stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** The database URL with any password masked. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
