@@ -2,6 +2,7 @@ import type { AccountStore, CertificateRecord, CertificateStore, Clock, Identifi
 import type { RateLimiter } from '../ratelimit/index.js';
 import type { JwsAlgorithm } from '../jws/index.js';
 import type { Validator } from './validator.js';
+import type { CaaRecheckOptions } from '../validation/caa-recheck.js';
 
 /** The store roles the ACME engine uses. */
 export type AcmeStore = AccountStore & OrderStore & CertificateStore & NonceStore;
@@ -82,6 +83,15 @@ export interface AcmeServerOptions {
   readonly chains: (issuerId: string) => IssuerChains | undefined;
   readonly identifierPolicy: IdentifierPolicy;
   readonly validators: readonly Validator[];
+  /**
+   * Recheck CAA at finalize (RFC 8659 §3): every identifier whose validation
+   * is older than `maxAgeMs` is rechecked, each on its own — not the first
+   * one N times, the bug behind Let's Encrypt's 2020 mass revocation. A
+   * failure refuses the finalize with one `caa` subproblem per identifier.
+   * Absent: no recheck (validators that check CAA still do so when
+   * validating).
+   */
+  readonly caaRecheck?: { readonly maxAgeMs: number } & Omit<CaaRecheckOptions, 'accountUri'>;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly random: Random;

@@ -30,7 +30,7 @@ async function runValidator(ctx: EngineContext, account: Account, authz: Authori
   const validator = ctx.validators.find((v) => v.type === challenge.type);
   if (validator === undefined) throw new CertwrightError('serverInternal', `No validator is configured for ${challenge.type}`);
   return withTimeout(
-    validator.validate({ identifier: authz.identifier, token: challenge.token, keyAuthorization: keyAuthorization(challenge.token, account.thumbprint), account }),
+    validator.validate({ identifier: authz.identifier, wildcard: authz.wildcard, token: challenge.token, keyAuthorization: keyAuthorization(challenge.token, account.thumbprint), account }),
     ctx.validationTimeoutMs,
     authz.identifier.value,
   );

@@ -4,6 +4,12 @@ import type { Account, ChallengeType, Identifier, IdentifierType } from '@certwr
 export interface ValidationInput {
   /** The identifier being validated (never a wildcard: the base name of a wildcard authorization). */
   readonly identifier: Identifier;
+  /**
+   * Whether the authorization is for the wildcard of `identifier`: CAA then
+   * consults `issuewild` before `issue` (RFC 8659 §4.3). The engine always
+   * sets it; absent (a validator called directly) means not a wildcard.
+   */
+  readonly wildcard?: boolean;
   /** The challenge token (RFC 8555 §8.3–8.4). */
   readonly token: string;
   /** token "." base64url(JWK thumbprint) (RFC 8555 §8.1). */

@@ -10,7 +10,7 @@
  * the order moves to processing and given back when issuance fails.
  * @module
  */
-import { CertwrightError, jwkToSpki, toProblem } from '@certwright/core';
+import { CertwrightError, combineSubproblems, jwkToSpki, toProblem } from '@certwright/core';
 import type { Order, PreparedIssuance } from '@certwright/core';
 import { decodeBase64urlStrict } from '../jws/index.js';
 import type { EngineContext } from '../engine/context.js';
@@ -20,6 +20,7 @@ import { jsonResponse } from '../engine/responses.js';
 import type { ResponseParts } from '../engine/responses.js';
 import { currentAuthorizations, currentOrder } from '../engine/state.js';
 import { orderView } from '../engine/views.js';
+import { recheckCaaForOrder } from '../validation/caa-recheck.js';
 import { refundAll, takeAll } from '../engine/rate-limits.js';
 import { certificateKeys } from '../ratelimit/index.js';
 import type { RateLimitKey } from '../ratelimit/index.js';
@@ -63,6 +64,13 @@ export async function finalizeOrder(ctx: EngineContext, req: AcmeRequest, id: st
   const stale = authorizations.filter((a) => a.status !== 'valid');
   if (stale.length > 0 || authorizations.length !== order.authorizationIds.length) {
     throw new CertwrightError('unauthorized', `Authorizations are no longer valid for: ${stale.map((a) => `${a.identifier.value} (${a.status})`).join(', ') || 'some identifiers'}`);
+  }
+  const caaRecheck = ctx.options.caaRecheck;
+  if (caaRecheck !== undefined) {
+    const { maxAgeMs, ...lookup } = caaRecheck;
+    const outcome = await recheckCaaForOrder(authorizations, ctx.clock.now(), maxAgeMs, { ...lookup, accountUri: ctx.urls.account(account.id) });
+    log['caaRechecked'] = outcome.rechecked.length;
+    if (outcome.subproblems.length > 0) throw combineSubproblems([...outcome.subproblems], 'caa');
   }
   const prepared = await ctx.issuance.prepare({
     csrDer,

@@ -20,14 +20,10 @@ export interface ValidatorCaaOptions {
 }
 
 /**
- * What a validator receives. The engine's {@link ValidationInput} plus
- * `wildcard`: whether the authorization is for the wildcard of the
- * identifier, which selects `issuewild` records (RFC 8659 §4.3). Absent
- * means false.
+ * What a validator receives: the engine's {@link ValidationInput}, whose
+ * `wildcard` flag selects `issuewild` records (RFC 8659 §4.3).
  */
-export interface ValidationRequest extends ValidationInput {
-  readonly wildcard?: boolean;
-}
+export type ValidationRequest = ValidationInput;
 
 /**
  * Runs `method` and, when `caa` is configured, the CAA check in parallel.
