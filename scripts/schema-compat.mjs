@@ -6,43 +6,67 @@
 //
 //   node scripts/schema-compat.mjs
 //
-// How: we tag the last commit of each schema version `schema-v<N>` (before
-// merging the change that adds migration N+1, tag its parent `schema-v<N>`).
-// With the latest version N > 1, this script
-//   1. checks out tag schema-v<N-1> in a temporary `git worktree` and installs
-//      it (`pnpm install --frozen-lockfile --offline`, online as a fallback);
-//   2. builds the current code and migrates a fresh SQLite file to the latest
-//      version with it (scripts/migrate.mjs);
+// Which code is "the previous version" is recorded in a committed file,
+// packages/core/src/sql/migrations/compat.json: `{ "<version>": "<commit>" }`
+// maps each older schema version to the last commit whose code used it (when
+// you add migration N+1, record `git rev-parse HEAD` of the tree before it as
+// version N). With the latest version N > 1, this script
+//   1. checks out compat[N-1] in a temporary `git worktree` (the clone needs
+//      that commit: full history, e.g. checkout with fetch-depth 0) and
+//      installs it (`pnpm install --frozen-lockfile --offline`, online as a
+//      fallback);
+//   2. migrates a fresh SQLite file to version N with the CURRENT code
+//      (scripts/migrate.mjs over packages/core/dist, rebuilt incrementally
+//      here; CI has built it already);
 //   3. runs the OLD checkout's SQLite store contract tests against that file
-//      (CERTWRIGHT_SCHEMA_PREMIGRATED=1, CERTWRIGHT_TEST_SQLITE_FILE=<file>)
-//      and exits with their status.
-// CI must fetch tags (e.g. `git fetch --tags`, or checkout with fetch-depth 0).
+//      (CERTWRIGHT_SCHEMA_PREMIGRATED=1, CERTWRIGHT_TEST_SQLITE_FILE=<file>),
+//      prints one summary line and exits with their status.
+// The worktree and the temporary files are removed whatever happens.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const migrationsDir = join(root, 'packages/core/src/sql/migrations');
+const compatFile = join(migrationsDir, 'compat.json');
 const MIGRATION_FILE = /^(\d{4})_[a-z0-9_]+\.ts$/;
+const COMMIT = /^[0-9a-f]{40}$/;
+const TESTS = 'packages/core/test/store/sqlite.test.ts';
+
+/** Prints the summary line (always prefixed the same way, so CI logs are easy to grep) and exits. */
+function finish(status, message) {
+  (status === 0 ? console.log : console.error)(`schema compatibility: ${message}`);
+  process.exit(status);
+}
 
 const versions = readdirSync(migrationsDir)
   .map((f) => MIGRATION_FILE.exec(f))
   .filter((m) => m !== null)
   .map((m) => Number(m[1]));
 const latest = Math.max(0, ...versions);
-if (latest === 0) {
-  console.error(`schema compatibility: no migrations found in ${migrationsDir}`);
-  process.exit(1);
+if (latest === 0) finish(1, `FAILED: no migrations found in ${migrationsDir}`);
+if (latest === 1) finish(0, 'only schema version 1 exists; nothing older to check');
+
+const previous = latest - 1;
+let compat;
+try {
+  compat = JSON.parse(readFileSync(compatFile, 'utf8'));
+} catch (err) {
+  finish(1, `FAILED: cannot read ${compatFile}: ${err instanceof Error ? err.message : String(err)}`);
 }
-if (latest === 1) {
-  console.log('schema compatibility: only schema version 1 exists; nothing older to check');
-  process.exit(0);
+const commit = compat?.[String(previous)];
+if (typeof commit !== 'string' || !COMMIT.test(commit)) {
+  finish(1, `FAILED: ${compatFile} must map "${previous}" to the 40-hex commit whose code last used schema version ${previous}`);
+}
+try {
+  execFileSync('git', ['cat-file', '-e', `${commit}^{commit}`], { cwd: root, stdio: 'pipe' });
+} catch {
+  finish(1, `FAILED: commit ${commit} (schema version ${previous}) is not in this clone; fetch the full history (e.g. fetch-depth 0)`);
 }
 
-const tag = `schema-v${latest - 1}`;
 /** Runs a command, echoing it; returns its exit status. */
 function run(cmd, args, options = {}) {
   console.log(`$ ${cmd} ${args.join(' ')}${options.cwd ? `   (in ${options.cwd})` : ''}`);
@@ -51,19 +75,25 @@ function run(cmd, args, options = {}) {
   return result.status ?? 1;
 }
 
-try {
-  execFileSync('git', ['rev-parse', '-q', '--verify', `refs/tags/${tag}`], { cwd: root, stdio: 'pipe' });
-} catch {
-  console.error(`schema compatibility: tag ${tag} not found. Tag the last commit of schema version ${latest - 1} as ${tag} (and fetch tags in CI).`);
-  process.exit(1);
+/** "N passed, M failed" from a vitest JSON report, or undefined when there is none. */
+function counts(reportFile) {
+  try {
+    const r = JSON.parse(readFileSync(reportFile, 'utf8'));
+    return `${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + (r.numTodoTests ?? 0)} skipped`;
+  } catch {
+    return undefined;
+  }
 }
 
+const short = commit.slice(0, 12);
 const work = mkdtempSync(join(tmpdir(), 'certwright-schema-compat-'));
-const old = join(work, tag);
-const dbFile = join(work, 'latest.db');
-let status;
+const old = join(work, `schema-v${previous}`);
+const dbFile = join(work, `schema-v${latest}.db`);
+const report = join(work, 'vitest.json');
+let status = 1;
+let summary;
 try {
-  if (run('git', ['worktree', 'add', '--detach', old, tag], { cwd: root }) !== 0) throw new Error(`git worktree add ${tag} failed`);
+  if (run('git', ['worktree', 'add', '--detach', old, commit], { cwd: root }) !== 0) throw new Error(`git worktree add ${short} failed`);
   // Offline from the local store first; `--pm-on-fail=ignore` where the pinned pnpm
   // version cannot be resolved offline; online as the last resort.
   const installs = [
@@ -71,22 +101,28 @@ try {
     ['install', '--frozen-lockfile', '--offline', '--pm-on-fail=ignore'],
     ['install', '--frozen-lockfile'],
   ];
-  if (!installs.some((args) => run('pnpm', args, { cwd: old }) === 0)) throw new Error(`pnpm install of ${tag} failed`);
+  if (!installs.some((args) => run('pnpm', args, { cwd: old }) === 0)) throw new Error(`pnpm install of ${short} failed`);
   if (run('npx', ['tsc', '-b', 'packages/core'], { cwd: root }) !== 0) throw new Error('building the current packages/core failed');
   if (run(process.execPath, [join(root, 'scripts/migrate.mjs'), `sqlite:${dbFile}`], { cwd: root }) !== 0) {
-    throw new Error('migrating a fresh SQLite file with the current code failed');
+    throw new Error(`migrating a fresh SQLite file to schema version ${latest} with the current code failed`);
   }
-  console.log(`schema compatibility: running the ${tag} SQLite store tests on a schema-v${latest} database`);
-  status = run('npx', ['vitest', 'run', 'packages/core/test/store/sqlite.test.ts'], {
+  if (!existsSync(dbFile)) throw new Error(`the migration left no database at ${dbFile}`);
+  console.log(`schema compatibility: running the SQLite store tests of ${short} (schema version ${previous}) on a schema version ${latest} database`);
+  status = run('npx', ['vitest', 'run', TESTS, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], {
     cwd: old,
     env: { ...process.env, CERTWRIGHT_SCHEMA_PREMIGRATED: '1', CERTWRIGHT_TEST_SQLITE_FILE: dbFile },
   });
-  console.log(status === 0 ? `schema compatibility: ${tag} code works on schema version ${latest}` : `schema compatibility: FAILED (${tag} code on schema version ${latest})`);
+  const tally = counts(report) ?? 'no test report';
+  summary =
+    status === 0
+      ? `PASSED: the code of schema version ${previous} (${short}) works on schema version ${latest} (${TESTS}: ${tally})`
+      : `FAILED: the code of schema version ${previous} (${short}) on schema version ${latest} (${TESTS}: ${tally})`;
 } catch (err) {
-  console.error(`schema compatibility: ${err instanceof Error ? err.message : String(err)}`);
   status = 1;
+  summary = `FAILED: ${err instanceof Error ? err.message : String(err)}`;
 } finally {
-  spawnSync('git', ['worktree', 'remove', '--force', old], { cwd: root, stdio: 'inherit' });
+  if (existsSync(old)) spawnSync('git', ['worktree', 'remove', '--force', old], { cwd: root, stdio: 'inherit' });
+  spawnSync('git', ['worktree', 'prune'], { cwd: root, stdio: 'inherit' });
   rmSync(work, { recursive: true, force: true });
 }
-process.exit(status);
+finish(status, summary);
