@@ -230,7 +230,9 @@ function parseBoolean(source: Source, fallback: boolean): boolean {
 function parseList(source: Source): string[] | undefined {
   if (source.value === undefined) return undefined;
   const items = typeof source.value === 'string' ? source.value.split(',').map((s) => s.trim()).filter((s) => s !== '') : source.value;
-  if (!Array.isArray(items) || items.some((i) => typeof i !== 'string' || i.trim() === '')) throw new ConfigError(source.field, 'must be a comma-separated list (or a JSON array) of non-empty strings');
+  if (!Array.isArray(items) || items.length === 0 || items.some((i) => typeof i !== 'string' || i.trim() === '')) {
+    throw new ConfigError(source.field, 'must be a comma-separated list (or a JSON array) of at least one non-empty string');
+  }
   return items as string[];
 }
 

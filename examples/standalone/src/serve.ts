@@ -74,8 +74,15 @@ async function recoverAtStart(runtime: CaRuntime, engine: AcmeServer, clock: Clo
   return { certificates: outcomes.length, orders };
 }
 
-function listenOn(app: FastifyInstance, host: string, port: number): Promise<string> {
-  return app.listen({ host, port });
+/** Listens, turning a busy or forbidden address into an error that names the setting to change. */
+async function listenOn(app: FastifyInstance, host: string, port: number, setting: string): Promise<void> {
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EADDRINUSE' ? 'the address is in use' : code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)' : (err as Error).message;
+    throw new Error(`cannot listen on ${host}:${port} (${setting}): ${why}; stop the other process or choose another address with ${setting}`);
+  }
 }
 
 /** Starts the CA; resolves once both listeners accept connections. */
@@ -132,8 +139,8 @@ export async function startServer(ctx: ServeContext): Promise<RunningServer> {
     await acmeApp.register(acmePlugin, { prefix: basePath, server: engine, baseUrl: server.externalUrl });
     statusApp = createStatusApp({ ocsp: runtime.ocsp, store: runtime.store, issuer, metrics, logger, clock });
 
-    await listenOn(acmeApp, server.listen.host, server.listen.port);
-    await listenOn(statusApp, server.statusListen.host, server.statusListen.port);
+    await listenOn(acmeApp, server.listen.host, server.listen.port, 'CERTWRIGHT_LISTEN');
+    await listenOn(statusApp, server.statusListen.host, server.statusListen.port, 'CERTWRIGHT_STATUS_LISTEN');
     runtime.ocsp.start();
 
     const version = await runtime.store.schemaVersion();

@@ -2,15 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAIN, freePort, startServe } from './processes.js';
 
 /*
  * The standalone CA with its issuing key in SoftHSM: created on the token at
  * first start (non-extractable, sign-only), used through PKCS#11 afterwards,
- * never written to a file. Runs the built program like `pnpm start` does.
+ * never written to a file. Runs the built program like `pnpm start` does:
+ * the server starts, answers, and stops cleanly on SIGTERM.
  */
-const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const MODULES = ['/usr/lib/softhsm/libsofthsm2.so', '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so'];
 const modulePath = MODULES.find((p) => existsSync(p));
 if (modulePath === undefined) console.warn('standalone HSM tests skipped: install SoftHSM2 (apt-get install softhsm2 opensc)');
@@ -39,12 +39,21 @@ describe.runIf(modulePath !== undefined)('standalone CA with the issuing key in 
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const start = (extra: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, [main], { env: { ...env, ...extra }, encoding: 'utf8', timeout: 60_000 });
+  /** A start expected to fail before listening. */
+  const start = (extra: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, [MAIN], { env: { ...env, ...extra }, encoding: 'utf8', timeout: 60_000 });
+  /** Starts the server, checks readiness (the token key signs a probe), stops it; returns its output. */
+  const serveOnce = async (): Promise<string> => {
+    const statusPort = await freePort();
+    const server = await startServe({ ...env, CERTWRIGHT_LISTEN: `127.0.0.1:${await freePort()}`, CERTWRIGHT_STATUS_LISTEN: `127.0.0.1:${statusPort}` }, 'main');
+    const ready = await fetch(`http://127.0.0.1:${statusPort}/readyz`);
+    expect(await ready.json()).toEqual({ ready: true, checks: { store: 'ok', issuingKey: 'ok' } });
+    expect(await server.stop()).toBe(0);
+    return server.stdout();
+  };
 
-  it('creates the issuing key on the token, signs with it, and keeps no key file', () => {
-    const first = start();
-    expect(first.status, first.stderr).toBe(0);
-    expect(first.stdout).toContain('issuing key:         PKCS#11 token "certwright-test", key "issuing-ca" (signed and verified a test message)');
+  it('creates the issuing key on the token, signs with it, and keeps no key file', async () => {
+    const first = await serveOnce();
+    expect(first).toContain('issuing key:         PKCS#11 token "certwright-test", key "issuing-ca" (signed and verified a test message)');
     expect(existsSync(join(dir, 'data', 'intermediate-key.pem'))).toBe(false);
     expect(existsSync(join(dir, 'data', 'intermediate.pem'))).toBe(true);
 
@@ -55,11 +64,10 @@ describe.runIf(modulePath !== undefined)('standalone CA with the issuing key in 
     expect(listed.stdout).toMatch(/Access:\s+sensitive, always sensitive, never extractable/);
   });
 
-  it('uses the same key after a restart, and the chain verifies', () => {
-    const again = start();
-    expect(again.status, again.stderr).toBe(0);
-    expect(again.stdout).not.toContain('created now');
-    expect(again.stdout).toContain('PKCS#11 token "certwright-test"');
+  it('uses the same key after a restart, and the chain verifies', async () => {
+    const again = await serveOnce();
+    expect(again).not.toContain('created now');
+    expect(again).toContain('PKCS#11 token "certwright-test"');
     const pem = readFileSync(join(dir, 'data', 'intermediate.pem'), 'utf8');
     writeFileSync(join(dir, 'inter-only.pem'), pem.slice(0, pem.indexOf('-----END CERTIFICATE-----') + 26));
     const verify = spawnSync('openssl', ['verify', '-x509_strict', '-CAfile', join(dir, 'data', 'root.pem'), join(dir, 'inter-only.pem')], { encoding: 'utf8' });

@@ -1,17 +1,17 @@
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
+import { MAIN, freePort, startServe } from './processes.js';
 
 /*
  * The README's start command runs examples/standalone/dist/main.js (built by
- * `pnpm start` / `pnpm test`). These tests run that built program the way a
- * newcomer does, in a fresh data directory.
+ * `pnpm start` / `pnpm test`): `certwright serve`. These tests run that
+ * built program the way a newcomer does, in a fresh data directory.
  */
-const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const dirs: string[] = [];
 const freshDir = (): string => {
   const d = mkdtempSync(join(tmpdir(), 'certwright-start-'));
@@ -20,8 +20,13 @@ const freshDir = (): string => {
 };
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-function start(dataDir: string, env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [main], { encoding: 'utf8', env: { ...process.env, CERTWRIGHT_DATA_DIR: dataDir, ...env }, timeout: 60_000 });
+async function ports(): Promise<Record<string, string>> {
+  return { CERTWRIGHT_LISTEN: `127.0.0.1:${await freePort()}`, CERTWRIGHT_STATUS_LISTEN: `127.0.0.1:${await freePort()}` };
+}
+
+/** A start that is expected to fail before listening. */
+function failingStart(dataDir: string, env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [MAIN], { encoding: 'utf8', env: { ...process.env, CERTWRIGHT_DATA_DIR: dataDir, ...env }, timeout: 60_000 });
 }
 
 function openssl(args: string[]): { ok: boolean; out: string } {
@@ -30,14 +35,15 @@ function openssl(args: string[]): { ok: boolean; out: string } {
 }
 
 describe('pnpm start (examples/standalone)', () => {
-  it('creates a root and an issuing CA on first start, and keeps them across restarts', () => {
+  it('creates a root and an issuing CA on first start, serves, stops on SIGTERM, and keeps the CA across restarts', async () => {
     const dir = freshDir();
-    const first = start(dir);
-    expect(first.status).toBe(0);
-    expect(first.stdout).toContain('(created now)');
-    expect(first.stdout).toContain('schema version 1');
-    expect(first.stdout).toContain('nothing is listening');
-    const fingerprint = /root SHA-256:\s+([0-9A-F:]+)/.exec(first.stdout)?.[1];
+    const env: Record<string, string> = { CERTWRIGHT_DATA_DIR: dir, ...(await ports()) };
+    const first = await startServe(env, 'main');
+    expect(first.stdout()).toContain('(created now)');
+    expect(first.stdout()).toMatch(/schema version [1-9]/);
+    expect(first.directoryUrl).toBe(`https://${env['CERTWRIGHT_LISTEN']}/directory`);
+    expect(await first.stop()).toBe(0);
+    const fingerprint = first.fingerprint;
     expect(fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
     expect(openssl(['x509', '-in', join(dir, 'root.pem'), '-noout', '-fingerprint', '-sha256']).out.trim()).toContain(fingerprint);
     expect(statSync(join(dir, 'root-key.pem')).mode & 0o777).toBe(0o600);
@@ -49,17 +55,20 @@ describe('pnpm start (examples/standalone)', () => {
     const verified = openssl(['verify', '-x509_strict', '-CAfile', join(dir, 'root.pem'), join(dir, 'only-intermediate.pem')]);
     expect(verified.out).toContain(': OK');
 
-    const second = start(dir);
-    expect(second.status).toBe(0);
-    expect(second.stdout).not.toContain('created now');
-    expect(second.stdout).toContain(fingerprint);
+    const second = await startServe(env, 'main');
+    expect(second.stdout()).not.toContain('created now');
+    expect(second.fingerprint).toBe(fingerprint);
+    expect(await second.stop('SIGINT')).toBe(0);
+    expect(second.stdout()).toContain('SIGINT received');
+    expect(second.stdout()).toContain('stopped cleanly');
   });
 
-  it('refuses a data directory holding only part of a CA instead of replacing it', () => {
+  it('refuses a data directory holding only part of a CA instead of replacing it', async () => {
     const dir = freshDir();
-    expect(start(dir).status).toBe(0);
+    const server = await startServe({ CERTWRIGHT_DATA_DIR: dir, ...(await ports()) }, 'main');
+    expect(await server.stop()).toBe(0);
     unlinkSync(join(dir, 'intermediate-key.pem'));
-    const again = start(dir);
+    const again = failingStart(dir);
     expect(again.status).toBe(1);
     expect(again.stderr).toContain('holds only part of a CA');
     expect(again.stderr).toContain('restore the missing files');
@@ -68,10 +77,23 @@ describe('pnpm start (examples/standalone)', () => {
   it('reports a bad configuration naming the field', () => {
     const dir = freshDir();
     writeFileSync(join(dir, 'certwright.json'), JSON.stringify({ ca: { keyType: 'DSA-1024' } }));
-    const run = start(dir);
+    const run = failingStart(dir);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('ca.keyType');
     expect(run.stderr).toContain('must be one of');
+    const badEnv = failingStart(freshDir(), { CERTWRIGHT_HTTP01_PORT: '80000' });
+    expect(badEnv.status).toBe(1);
+    expect(badEnv.stderr).toContain('configuration: CERTWRIGHT_HTTP01_PORT: must be a TCP port');
+  });
+
+  it('says which setting to change when the listen address is taken', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as { port: number }).port;
+    const run = failingStart(freshDir(), { CERTWRIGHT_LISTEN: `127.0.0.1:${port}`, CERTWRIGHT_STATUS_LISTEN: `127.0.0.1:${await freePort()}` });
+    await new Promise<void>((resolve) => busy.close(() => resolve()));
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`cannot listen on 127.0.0.1:${port} (CERTWRIGHT_LISTEN): the address is in use`);
   });
 });
 
@@ -105,5 +127,92 @@ describe('configuration', () => {
     writeFileSync(join(dir, 'certwright.json'), '{ not json');
     expect(() => loadConfig({ CERTWRIGHT_DATA_DIR: dir }, '/')).toThrow(/not valid JSON/);
     expect(() => loadConfig({ CERTWRIGHT_CONFIG: join(dir, 'missing.json') }, '/')).toThrow(/CERTWRIGHT_CONFIG: cannot read/);
+  });
+
+  it('gives the server settings defaults derived from the listen addresses', () => {
+    const config = loadConfig({ CERTWRIGHT_DATA_DIR: freshDir() }, '/');
+    expect(config.server).toEqual({
+      listen: { host: '127.0.0.1', port: 14000 },
+      externalUrl: 'https://127.0.0.1:14000',
+      statusListen: { host: '127.0.0.1', port: 14080 },
+      statusBaseUrl: 'http://127.0.0.1:14080',
+      http01Port: 80,
+      tlsAlpn01Port: 443,
+      dnsResolvers: [],
+      allowPrivateNetworks: false,
+      allowedIpRanges: [],
+      externalAccountRequired: false,
+    });
+    const wildcard = loadConfig({ CERTWRIGHT_DATA_DIR: freshDir(), CERTWRIGHT_LISTEN: '[::]:8443', CERTWRIGHT_STATUS_LISTEN: '0.0.0.0:8080' }, '/');
+    expect(wildcard.server.externalUrl).toBe('https://localhost:8443');
+    expect(wildcard.server.statusBaseUrl).toBe('http://localhost:8080');
+  });
+
+  it('reads server settings from the file, and the environment wins', () => {
+    const dir = freshDir();
+    writeFileSync(
+      join(dir, 'certwright.json'),
+      JSON.stringify({ server: { listen: '10.0.0.5:443', externalUrl: 'https://acme.corp.example/', http01Port: 8080, allowedDomains: ['corp.example'], allowPrivateNetworks: true, dnsResolvers: ['10.0.0.53'] } }),
+    );
+    const config = loadConfig({ CERTWRIGHT_DATA_DIR: dir, CERTWRIGHT_HTTP01_PORT: '5002', CERTWRIGHT_ALLOWED_IP_RANGES: '10.0.0.0/8, fd00::/8', CERTWRIGHT_EAB_REQUIRED: 'true', CERTWRIGHT_STATUS_BASE_URL: 'http://status.corp.example/ca' }, '/');
+    expect(config.server).toMatchObject({
+      listen: { host: '10.0.0.5', port: 443 },
+      externalUrl: 'https://acme.corp.example',
+      http01Port: 5002,
+      allowedDomains: ['corp.example'],
+      allowedIpRanges: ['10.0.0.0/8', 'fd00::/8'],
+      allowPrivateNetworks: true,
+      dnsResolvers: ['10.0.0.53'],
+      externalAccountRequired: true,
+      statusBaseUrl: 'http://status.corp.example/ca',
+    });
+  });
+
+  it.each([
+    [{ CERTWRIGHT_LISTEN: 'localhost' }, 'CERTWRIGHT_LISTEN', 'must be host:port'],
+    [{ CERTWRIGHT_LISTEN: '127.0.0.1:0' }, 'CERTWRIGHT_LISTEN', 'port from 1 to 65535'],
+    [{ CERTWRIGHT_STATUS_LISTEN: '127.0.0.1:99999' }, 'CERTWRIGHT_STATUS_LISTEN', 'port from 1 to 65535'],
+    [{ CERTWRIGHT_EXTERNAL_URL: 'http://ca.example' }, 'CERTWRIGHT_EXTERNAL_URL', 'must be an https URL'],
+    [{ CERTWRIGHT_EXTERNAL_URL: 'https://ca.example/?x=1' }, 'CERTWRIGHT_EXTERNAL_URL', 'query'],
+    [{ CERTWRIGHT_STATUS_BASE_URL: 'ftp://ca.example' }, 'CERTWRIGHT_STATUS_BASE_URL', 'must be an http\\(s\\) URL'],
+    [{ CERTWRIGHT_HTTP01_PORT: 'eighty' }, 'CERTWRIGHT_HTTP01_PORT', 'TCP port'],
+    [{ CERTWRIGHT_TLSALPN01_PORT: '0' }, 'CERTWRIGHT_TLSALPN01_PORT', 'TCP port'],
+    [{ CERTWRIGHT_ALLOW_PRIVATE_NETWORKS: 'yes' }, 'CERTWRIGHT_ALLOW_PRIVATE_NETWORKS', 'true or false'],
+    [{ CERTWRIGHT_EAB_REQUIRED: '1' }, 'CERTWRIGHT_EAB_REQUIRED', 'true or false'],
+    [{ CERTWRIGHT_DNS_RESOLVER: 'dns.example:53' }, 'CERTWRIGHT_DNS_RESOLVER', 'not an IP address'],
+    [{ CERTWRIGHT_ALLOWED_IP_RANGES: '10.0.0.0' }, 'CERTWRIGHT_ALLOWED_IP_RANGES', 'not a CIDR range'],
+    [{ CERTWRIGHT_ALLOWED_DOMAINS: ',' }, 'CERTWRIGHT_ALLOWED_DOMAINS', 'comma-separated list'],
+    [{ CERTWRIGHT_CT_LOGS: '/nonexistent/ct.json' }, 'CERTWRIGHT_CT_LOGS', 'cannot read the CT log list'],
+  ])('rejects the environment %j naming %s', (env, field, message) => {
+    expect(() => loadConfig({ CERTWRIGHT_DATA_DIR: freshDir(), ...env }, '/')).toThrow(new RegExp(`configuration: ${field}: .*${message}`));
+  });
+
+  it.each([
+    [{ server: { lisen: '127.0.0.1:1' } }, 'server.lisen', 'unknown setting'],
+    [{ server: { http01Port: 70000 } }, 'server.http01Port', 'TCP port'],
+    [{ server: { allowedDomains: [5] } }, 'server.allowedDomains', 'comma-separated list'],
+    [{ server: 'all' }, 'server', 'must be an object'],
+  ])('rejects the file %j naming %s', (file, field, message) => {
+    const dir = freshDir();
+    writeFileSync(join(dir, 'certwright.json'), JSON.stringify(file));
+    expect(() => loadConfig({ CERTWRIGHT_DATA_DIR: dir }, '/')).toThrow(new RegExp(`configuration: ${field.replace('.', '\\.')}: .*${message}`));
+  });
+
+  it('reads the CT log list and names the bad entry of a broken one', () => {
+    const dir = freshDir();
+    const good = { required: 1, logs: [{ url: 'https://ct.example/log', publicKey: '-----BEGIN PUBLIC KEY-----', operator: 'Example', acceptedUntil: '2030-01-01T00:00:00Z' }] };
+    writeFileSync(join(dir, 'ct.json'), JSON.stringify(good));
+    const config = loadConfig({ CERTWRIGHT_DATA_DIR: dir, CERTWRIGHT_CT_LOGS: 'ct.json' }, dir);
+    expect(config.server.ctLogs).toMatchObject({ path: join(dir, 'ct.json'), required: 1, logs: [{ url: 'https://ct.example/log', operator: 'Example' }] });
+    expect(config.server.ctLogs?.logs[0]?.acceptedUntil?.toISOString()).toBe('2030-01-01T00:00:00.000Z');
+    for (const [bad, field, message] of [
+      [{ ...good, logs: [{ ...good.logs[0], url: 7 }] }, 'logs\\[0\\]\\.url', 'non-empty string'],
+      [{ ...good, logs: [{ ...good.logs[0], acceptedUntil: 'soon' }] }, 'logs\\[0\\]\\.acceptedUntil', 'ISO 8601'],
+      [{ ...good, required: 2 }, 'required', 'from 1 to 1'],
+      [{ ...good, logs: [] }, 'logs', 'non-empty array'],
+    ] as const) {
+      writeFileSync(join(dir, 'ct.json'), JSON.stringify(bad));
+      expect(() => loadConfig({ CERTWRIGHT_DATA_DIR: dir, CERTWRIGHT_CT_LOGS: 'ct.json' }, dir)).toThrow(new RegExp(`CERTWRIGHT_CT_LOGS: ${field}: .*${message}`));
+    }
   });
 });
