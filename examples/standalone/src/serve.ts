@@ -81,7 +81,7 @@ async function listenOn(app: FastifyInstance, host: string, port: number, settin
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'EADDRINUSE' ? 'the address is in use' : code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)' : (err as Error).message;
-    throw new Error(`cannot listen on ${host}:${port} (${setting}): ${why}; stop the other process or choose another address with ${setting}`);
+    throw new Error(`cannot listen on ${host}:${port} (${setting}): ${why}; stop the other process or choose another address with ${setting}`, { cause: err });
   }
 }
 
