@@ -90,7 +90,7 @@ const work = mkdtempSync(join(tmpdir(), 'certwright-schema-compat-'));
 const old = join(work, `schema-v${previous}`);
 const dbFile = join(work, `schema-v${latest}.db`);
 const report = join(work, 'vitest.json');
-let status = 1;
+let status;
 let summary;
 try {
   if (run('git', ['worktree', 'add', '--detach', old, commit], { cwd: root }) !== 0) throw new Error(`git worktree add ${short} failed`);

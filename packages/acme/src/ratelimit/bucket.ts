@@ -5,14 +5,12 @@
  * stored only while they are below capacity.
  * @module
  */
+import type { BucketState } from '@certwright/core';
 import type { RateLimitSetting } from './rules.js';
 import { refillPerMs } from './rules.js';
 
-/** A bucket as stored: its tokens at `updatedAtMs`. */
-export interface BucketState {
-  readonly tokens: number;
-  readonly updatedAtMs: number;
-}
+/** A bucket as stored: its tokens at `updatedAtMs` (defined with the `RateLimitStore` role in `@certwright/core`). */
+export type { BucketState } from '@certwright/core';
 
 /** Rounding slack for floating-point refill arithmetic. */
 const EPSILON = 1e-9;

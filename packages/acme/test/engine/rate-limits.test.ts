@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CertwrightError, FakeClock, HOUR, MemoryStore, MINUTE } from '@certwright/core';
+import { openSqlStore } from '@certwright/core/sql';
 import type { Identifier } from '@certwright/core';
 import { createMemoryRateLimiter, createStoreRateLimiter, MemoryRateLimitStore } from '../../src/ratelimit/index.js';
 import type { RateLimiter, RateLimitRules } from '../../src/ratelimit/index.js';
@@ -196,6 +197,38 @@ describe('ACME engine: rate limits', () => {
     clock.advance(5 * MINUTE);
     expect((await onB.newOrder([dns('three.example.com')])).status).toBe(201);
     expect((await onA.newOrder([dns('four.example.com')])).status).toBe(429);
+  });
+
+  it('shares buckets in the SQLite store (rate_limit_buckets) between two engine instances on it', async () => {
+    const clock = new FakeClock(START);
+    const store = await openSqlStore({ url: 'sqlite::memory:' });
+    try {
+      await store.migrate();
+      const rules: RateLimitRules = { newOrdersPerAccount: { count: 2, periodSeconds: 600 }, newAccountsPerIp: { count: 1, periodSeconds: 600 } };
+      // The core Store is the RateLimitStore: no adapter between the engine's store and the limiter's.
+      const a = await makeCa({ clock, rateLimiter: createStoreRateLimiter({ rules, clock, store }) }, store);
+      const b = await makeCa({ clock, rateLimiter: createStoreRateLimiter({ rules, clock, store }) }, store);
+      expect((await new TestClient(from(a.server, '192.0.2.1')).register()).status).toBe(201);
+      expectLimited(await new TestClient(from(b.server, '192.0.2.1')).register(), 'newAccountsPerIp', 600);
+      const onA = new TestClient(a.server);
+      await onA.register();
+      const onB = new TestClient(b.server, onA.key);
+      onB.kid = onA.kid;
+      expect((await onA.newOrder([dns('one.example.com')])).status).toBe(201);
+      expect((await onB.newOrder([dns('two.example.com')])).status).toBe(201);
+      expectLimited(await onB.newOrder([dns('three.example.com')]), 'newOrdersPerAccount', 300);
+      const rows = await store.db.selectFrom('rate_limit_buckets').select(['key', 'tokens', 'version']).execute();
+      expect(rows.some((r) => r.key.includes(onA.kid!.split('/').pop()!) && Number(r.tokens) === 0)).toBe(true);
+      clock.advance(5 * MINUTE);
+      expect((await onB.newOrder([dns('three.example.com')])).status).toBe(201);
+      expect((await onA.newOrder([dns('four.example.com')])).status).toBe(429);
+      // Ten minutes after the last take every bucket is full again, and the purge empties the table.
+      clock.advance(10 * MINUTE + 1);
+      expect(await store.purgeFullBuckets(clock.now().getTime(), 100)).toBe(rows.length);
+      expect(await store.db.selectFrom('rate_limit_buckets').select('key').execute()).toEqual([]);
+    } finally {
+      await store.close();
+    }
   });
 
   it('limits nothing without a limiter or for limits left unconfigured', async () => {

@@ -126,6 +126,28 @@ export interface NoncesTable {
   expires: Millis;
 }
 
+/** A DOUBLE PRECISION column: drivers return a number (a string from some MySQL set-ups, so readers convert with `Number()`). */
+export type Double = ColumnType<number | string, number, number>;
+/** A BIGINT counter, read as a number, a bigint or (PostgreSQL `int8`) a string. */
+export type Counter = ColumnType<number | string | bigint, number, number>;
+
+/** Table `rate_limit_buckets` (schema version 2): token buckets of the store-backed rate limiter. */
+export interface RateLimitBucketsTable {
+  key: string;
+  tokens: Double;
+  updated_at: Millis;
+  full_at: Millis;
+  version: Int;
+}
+
+/** Table `crl_numbers` (schema version 2): the last cRLNumber handed out per issuer and shard (RFC 5280 §5.2.3). */
+export interface CrlNumbersTable {
+  issuer_id: string;
+  shard: Int;
+  number: Counter;
+  updated_at: Millis;
+}
+
 /** The certwright SQL schema, as Kysely sees it. */
 export interface Schema {
   accounts: AccountsTable;
@@ -137,4 +159,6 @@ export interface Schema {
   certificates: CertificatesTable;
   blocked_keys: BlockedKeysTable;
   nonces: NoncesTable;
+  rate_limit_buckets: RateLimitBucketsTable;
+  crl_numbers: CrlNumbersTable;
 }

@@ -15,7 +15,9 @@ import type {
 } from '../domain/entities.js';
 import type {
   AccountChanges,
+  BucketState,
   ChallengeChanges,
+  CrlScope,
   NewAccount,
   NewAuthorization,
   NewOrder,
@@ -25,22 +27,25 @@ import type {
   PurgeResult,
   SerialReservation,
   Store,
+  StoredBucket,
 } from '../store/types.js';
 import { SqlAccountStore } from './accounts.js';
 import { SqlCertificateStore } from './certificates.js';
 import { SqlContext } from './context.js';
+import { SqlCrlNumberStore } from './crl-numbers.js';
 import type { SqlDialectName } from './dialect.js';
 import { migrateToLatest, schemaVersion } from './migrate.js';
 import type { MigrationOutcome } from './migrate.js';
 import { SqlNonceStore } from './nonces.js';
 import { SqlOrderStore } from './orders.js';
+import { SqlRateLimitStore } from './rate-limits.js';
 import { SqlRetentionStore } from './retention.js';
 import type { Schema } from './schema.js';
 
 /**
  * The certwright {@link Store} over SQLite, PostgreSQL or MariaDB/MySQL
  * through kysely. Each role lives in its own class (accounts, orders,
- * certificates, nonces, retention); this object puts them behind the one
+ * certificates, nonces, retention, rate-limit buckets, CRL numbers); this object puts them behind the one
  * `Store` interface and adds schema management. Create it with
  * `openSqlStore`, then call {@link SqlStore.migrate} (or migrate separately
  * with `scripts/migrate.mjs`) before use.
@@ -55,6 +60,8 @@ export class SqlStore implements Store {
   readonly #certificates: SqlCertificateStore;
   readonly #nonces: SqlNonceStore;
   readonly #retention: SqlRetentionStore;
+  readonly #rateLimits: SqlRateLimitStore;
+  readonly #crlNumbers: SqlCrlNumberStore;
 
   /**
    * @param db the Kysely instance to query
@@ -70,6 +77,8 @@ export class SqlStore implements Store {
     this.#certificates = new SqlCertificateStore(this.#ctx);
     this.#nonces = new SqlNonceStore(this.#ctx);
     this.#retention = new SqlRetentionStore(this.#ctx);
+    this.#rateLimits = new SqlRateLimitStore(this.#ctx);
+    this.#crlNumbers = new SqlCrlNumberStore(this.#ctx);
   }
 
   /**
@@ -270,5 +279,31 @@ export class SqlStore implements Store {
   /** @inheritdoc */
   purgeExpired(before: Date, batchSize: number): Promise<PurgeResult> {
     return this.#retention.purgeExpired(before, batchSize);
+  }
+
+  // ---- RateLimitStore (schema version 2) ----
+
+  /** @inheritdoc */
+  getBucket(key: string): Promise<StoredBucket | undefined> {
+    return this.#rateLimits.getBucket(key);
+  }
+  /** @inheritdoc */
+  compareAndSetBucket(key: string, expectedVersion: number | undefined, next: BucketState & { readonly fullAtMs: number }): Promise<boolean> {
+    return this.#rateLimits.compareAndSetBucket(key, expectedVersion, next);
+  }
+  /** @inheritdoc */
+  purgeFullBuckets(beforeMs: number, limit: number): Promise<number> {
+    return this.#rateLimits.purgeFullBuckets(beforeMs, limit);
+  }
+
+  // ---- CrlNumberStore (schema version 2) ----
+
+  /** @inheritdoc */
+  next(scope: CrlScope): Promise<bigint> {
+    return this.#crlNumbers.next(scope);
+  }
+  /** @inheritdoc */
+  current(scope: CrlScope): Promise<bigint> {
+    return this.#crlNumbers.current(scope);
   }
 }

@@ -1,2 +1,3 @@
 export * from './types.js';
 export * from './memory.js';
+export * from './memory-rate-limit.js';

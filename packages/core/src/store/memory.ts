@@ -33,9 +33,12 @@ import {
   unknownReusedAuthorization,
 } from './store-errors.js';
 import { checkTransitionRequest } from './transition-guard.js';
+import { MemoryRateLimitStore } from './memory-rate-limit.js';
 import type {
   AccountChanges,
+  BucketState,
   ChallengeChanges,
+  CrlScope,
   NewAccount,
   NewAuthorization,
   NewOrder,
@@ -45,6 +48,7 @@ import type {
   PurgeResult,
   SerialReservation,
   Store,
+  StoredBucket,
 } from './types.js';
 
 /**
@@ -105,6 +109,8 @@ const KEY_COMPROMISE: RevocationReason = 1;
  *   `undefined` unless the current reason is `from` and not already
  *   keyCompromise.
  * - `addBlockedKey` keeps the first entry for a key.
+ * - Rate-limit buckets are compare-and-set on their version; CRL numbers
+ *   count up per issuer and shard from 1.
  * - Listings without a specified order (`listEabKeys`, `listRevocations`)
  *   return EAB keys by key id and revocations by serial; `listOrdersByStatus`
  *   and `listCertificatesByState` return the least recently updated first.
@@ -120,6 +126,9 @@ export class MemoryStore implements Store {
   readonly #certificates = new Map<string, CertificateRecord>();
   readonly #blockedKeys = new Map<string, BlockedKey>();
   readonly #nonces = new Map<string, number>();
+  readonly #buckets = new MemoryRateLimitStore();
+  /** Last CRL number handed out, by `<issuerId>/<shard>`. */
+  readonly #crlNumbers = new Map<string, bigint>();
   #closed = false;
 
   #open(): void {
@@ -668,10 +677,52 @@ export class MemoryStore implements Store {
     return result;
   }
 
+  // ---- rate-limit buckets ----
+
+  /** @inheritdoc */
+  async getBucket(key: string): Promise<StoredBucket | undefined> {
+    this.#open();
+    return this.#buckets.getBucket(key);
+  }
+
+  /** @inheritdoc */
+  async compareAndSetBucket(key: string, expectedVersion: number | undefined, next: BucketState & { readonly fullAtMs: number }): Promise<boolean> {
+    this.#open();
+    return this.#buckets.compareAndSetBucket(key, expectedVersion, next);
+  }
+
+  /** @inheritdoc */
+  async purgeFullBuckets(beforeMs: number, limit: number): Promise<number> {
+    this.#open();
+    return this.#buckets.purgeFullBuckets(beforeMs, limit);
+  }
+
+  // ---- CRL numbers (RFC 5280 §5.2.3) ----
+
+  /** @inheritdoc */
+  async next(scope: CrlScope): Promise<bigint> {
+    this.#open();
+    const key = crlScopeKey(scope);
+    const n = (this.#crlNumbers.get(key) ?? 0n) + 1n;
+    this.#crlNumbers.set(key, n);
+    return n;
+  }
+
+  /** @inheritdoc */
+  async current(scope: CrlScope): Promise<bigint> {
+    this.#open();
+    return this.#crlNumbers.get(crlScopeKey(scope)) ?? 0n;
+  }
+
   /** Marks the store closed; every later call throws `serverInternal`. */
   async close(): Promise<void> {
     this.#closed = true;
   }
+}
+
+/** The map key of a CRL scope; issuer ids may contain `/`, the shard (an integer) cannot. */
+function crlScopeKey(scope: CrlScope): string {
+  return `${scope.shard}/${scope.issuerId}`;
 }
 
 /** Code-unit order of two strings, as a comparator. */

@@ -260,8 +260,62 @@ export interface RetentionStore {
   purgeExpired(before: Date, batchSize: number): Promise<PurgeResult>;
 }
 
+/** A token bucket's content: its tokens at `updatedAtMs` (ms since the Unix epoch). */
+export interface BucketState {
+  readonly tokens: number;
+  readonly updatedAtMs: number;
+}
+
+/** A stored rate-limit bucket. */
+export interface StoredBucket extends BucketState {
+  /** Incremented by every write; the compare-and-set token. */
+  readonly version: number;
+  /** When the bucket is full again (ms since the Unix epoch): after it the row may be purged. */
+  readonly fullAtMs: number;
+}
+
+/**
+ * Rate-limit buckets shared by every server instance on one store: one row
+ * per bucket, changed only by compare-and-set on its version, so that two
+ * instances taking from the same bucket at once cannot both spend the last
+ * token. An absent bucket is a full one. `tokens` round-trips exactly (an
+ * IEEE double).
+ */
+export interface RateLimitStore {
+  /** The bucket stored under `key`, or `undefined` (a full bucket). */
+  getBucket(key: string): Promise<StoredBucket | undefined>;
+  /**
+   * Writes `next` under `key` with version `expectedVersion + 1` (1 when
+   * `expectedVersion` is `undefined`) if the stored version is still
+   * `expectedVersion` (`undefined`: no row). Returns false, writing nothing,
+   * when another writer got there first.
+   */
+  compareAndSetBucket(key: string, expectedVersion: number | undefined, next: BucketState & { readonly fullAtMs: number }): Promise<boolean>;
+  /** Deletes at most `limit` buckets full before `beforeMs`; returns how many. */
+  purgeFullBuckets(beforeMs: number, limit: number): Promise<number>;
+}
+
+/** The scope of a CRL number counter: one issuer's CRL shard. */
+export interface CrlScope {
+  issuerId: string;
+  shard: number;
+}
+
+/**
+ * cRLNumber allocation (RFC 5280 §5.2.3: a "monotonically increasing
+ * sequence number for a given CRL scope and CRL issuer"): one counter per
+ * issuer and shard. A number handed out is never handed out again, also by
+ * another server instance or after a restart (for persistent stores).
+ */
+export interface CrlNumberStore {
+  /** The next number for `scope` (the first is 1), strictly increasing; persisted before it is returned. */
+  next(scope: CrlScope): Promise<bigint>;
+  /** The last number handed out for `scope`, or 0 when none was. */
+  current(scope: CrlScope): Promise<bigint>;
+}
+
 /** Every role, as one object (MemoryStore and the SQL store implement it). */
-export interface Store extends AccountStore, OrderStore, CertificateStore, NonceStore, RetentionStore {
+export interface Store extends AccountStore, OrderStore, CertificateStore, NonceStore, RetentionStore, RateLimitStore, CrlNumberStore {
   /** Releases connections; the store must not be used afterwards. */
   close(): Promise<void>;
 }

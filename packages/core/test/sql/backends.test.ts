@@ -82,6 +82,20 @@ function backendSuite(name: string, open: () => Promise<OpenedStore>): void {
         await close();
       }
     });
+
+    it('a CRL number row records when it was last handed out, in the database clock\'s milliseconds', async () => {
+      const { store, close } = await open();
+      try {
+        const before = Date.now();
+        await store.next({ issuerId: 'issuer-a', shard: 2 });
+        const row = await store.db.selectFrom('crl_numbers').selectAll().executeTakeFirstOrThrow();
+        expect({ issuerId: row.issuer_id, shard: Number(row.shard), number: BigInt(row.number) }).toEqual({ issuerId: 'issuer-a', shard: 2, number: 1n });
+        // The database runs on this machine: its clock agrees with ours to well within a minute.
+        expect(Math.abs(Number(row.updated_at) - before)).toBeLessThan(60_000);
+      } finally {
+        await close();
+      }
+    });
   });
 }
 

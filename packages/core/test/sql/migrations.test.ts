@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -66,6 +66,15 @@ describe('migration sources', () => {
     expect(violations.map((v) => v.rule).join(' | ')).toContain(rule);
   });
 
+  it('compat.json names the commit of every older schema version (scripts/schema-compat.mjs checks it out)', () => {
+    const compatFile = join(migrationsDir, 'compat.json');
+    expect(existsSync(compatFile)).toBe(true);
+    const compat = JSON.parse(readFileSync(compatFile, 'utf8')) as Record<string, unknown>;
+    const older = Array.from({ length: LATEST_SCHEMA_VERSION - 1 }, (_, i) => String(i + 1));
+    expect(Object.keys(compat).sort()).toEqual(older.sort());
+    for (const version of older) expect(compat[version], `compat.json "${version}"`).toMatch(/^[0-9a-f]{40}$/);
+  });
+
   it('accepts new tables, nullable or defaulted columns and indexes, and ignores comments', () => {
     const source = [
       '// never drop table here; rename to nothing',
@@ -100,6 +109,22 @@ function migrationSuite(name: string, open: () => Promise<OpenedStore>): void {
         const second = await migrateToLatest(store.db as Kysely<unknown>, store.dialect);
         expect(second).toEqual({ before: LATEST_SCHEMA_VERSION, after: LATEST_SCHEMA_VERSION, applied: [] });
         await store.createAccount(newAccount());
+      } finally {
+        await close();
+      }
+    });
+
+    it('upgrades a version 1 database that holds data to the latest version, keeping the data', async () => {
+      const { store, close } = await open();
+      try {
+        const db = store.db as Kysely<unknown>;
+        expect((await runMigrations(db, store.dialect, MIGRATIONS.slice(0, 1))).after).toBe(1);
+        const account = await store.createAccount(newAccount());
+        const outcome = await store.migrate();
+        expect(outcome).toEqual({ before: 1, after: LATEST_SCHEMA_VERSION, applied: MIGRATIONS.slice(1).map((m) => m.name) });
+        expect(await store.getAccount(account.id)).toEqual(account);
+        expect(await store.next({ issuerId: 'issuer-a', shard: 0 })).toBe(1n);
+        expect(await store.compareAndSetBucket('k', undefined, { tokens: 1, updatedAtMs: 1, fullAtMs: 2 })).toBe(true);
       } finally {
         await close();
       }

@@ -4,6 +4,7 @@ import type { Order } from '../../src/domain/entities.js';
 import type { NewOrder, Store } from '../../src/store/types.js';
 import {
   at,
+  BASE,
   bytes,
   D,
   dns,
@@ -880,6 +881,110 @@ export function storeContract(name: string, open: OpenStore): void {
         expect(await store.getOrder(kept.order.id)).toBeDefined();
         // Nothing expires before an instant earlier than every expiry.
         expect(await store.purgeExpired(at(H), 10)).toEqual({ nonces: 0, orders: 0, authorizations: 0 });
+      });
+    });
+
+    // Roles added by a migration name the schema version they need. The
+    // compatibility check (scripts/schema-compat.mjs) runs an older release's
+    // copy of this suite on a newer schema, never the reverse, so these tests
+    // run wherever the code that contains them runs.
+    describe('rate-limit buckets (needs schema version 2)', () => {
+      const T0 = BASE.getTime();
+
+      test('a missing bucket is undefined; the first write creates version 1 and reads back exactly', async (store) => {
+        expect(await store.getBucket('newOrdersPerAccount:acct-1')).toBeUndefined();
+        const tokens = 0.1 + 0.2;
+        expect(await store.compareAndSetBucket('newOrdersPerAccount:acct-1', undefined, { tokens, updatedAtMs: T0 + 123, fullAtMs: T0 + 29_877 })).toBe(true);
+        expect(await store.getBucket('newOrdersPerAccount:acct-1')).toEqual({ tokens, updatedAtMs: T0 + 123, fullAtMs: T0 + 29_877, version: 1 });
+      });
+
+      test('token counts round-trip bit for bit', async (store) => {
+        const values = [0, 1, 2 / 3, 1e-9, 4.999999999999999, 299.99999999999994, Math.PI * 1e6, Number.MIN_VALUE, 2 ** 53 - 1];
+        for (const [i, tokens] of values.entries()) {
+          expect(await store.compareAndSetBucket(`k${i}`, undefined, { tokens, updatedAtMs: T0, fullAtMs: T0 })).toBe(true);
+        }
+        for (const [i, tokens] of values.entries()) expect((await store.getBucket(`k${i}`))?.tokens).toBe(tokens);
+      });
+
+      test('compare-and-set writes only over the expected version', async (store) => {
+        const key = 'certificatesPerDomain:example.com';
+        await store.compareAndSetBucket(key, undefined, { tokens: 4, updatedAtMs: T0, fullAtMs: T0 + 1000 });
+        // No row expected, but one exists; a stale or future version.
+        expect(await store.compareAndSetBucket(key, undefined, { tokens: 0, updatedAtMs: T0 + 1, fullAtMs: T0 + 9 })).toBe(false);
+        expect(await store.compareAndSetBucket(key, 0, { tokens: 0, updatedAtMs: T0 + 1, fullAtMs: T0 + 9 })).toBe(false);
+        expect(await store.compareAndSetBucket(key, 2, { tokens: 0, updatedAtMs: T0 + 1, fullAtMs: T0 + 9 })).toBe(false);
+        expect(await store.getBucket(key)).toEqual({ tokens: 4, updatedAtMs: T0, fullAtMs: T0 + 1000, version: 1 });
+        expect(await store.compareAndSetBucket(key, 1, { tokens: 3.5, updatedAtMs: T0 + 2, fullAtMs: T0 + 2000 })).toBe(true);
+        expect(await store.compareAndSetBucket(key, 2, { tokens: 2.5, updatedAtMs: T0 + 3, fullAtMs: T0 + 3000 })).toBe(true);
+        expect(await store.getBucket(key)).toEqual({ tokens: 2.5, updatedAtMs: T0 + 3, fullAtMs: T0 + 3000, version: 3 });
+        // A version for a key with no row writes nothing.
+        expect(await store.compareAndSetBucket('other', 1, { tokens: 1, updatedAtMs: T0, fullAtMs: T0 })).toBe(false);
+        expect(await store.getBucket('other')).toBeUndefined();
+      });
+
+      test('keys compare byte-wise: keys differing only in case are different buckets', async (store) => {
+        await store.compareAndSetBucket('newAccountsPerIp:AbC', undefined, { tokens: 1, updatedAtMs: T0, fullAtMs: T0 });
+        expect(await store.getBucket('newAccountsPerIp:abc')).toBeUndefined();
+        expect(await store.compareAndSetBucket('newAccountsPerIp:abc', undefined, { tokens: 2, updatedAtMs: T0, fullAtMs: T0 })).toBe(true);
+        expect((await store.getBucket('newAccountsPerIp:AbC'))?.tokens).toBe(1);
+        expect((await store.getBucket('newAccountsPerIp:abc'))?.tokens).toBe(2);
+      });
+
+      test('10 concurrent first writes, then 10 concurrent writes over one version: exactly one of each wins', async (store) => {
+        const first = await Promise.allSettled(
+          Array.from({ length: 10 }, (_, i) => store.compareAndSetBucket('race', undefined, { tokens: i, updatedAtMs: T0, fullAtMs: T0 })),
+        );
+        expect(first.filter((r) => r.status === 'rejected')).toEqual([]);
+        expect(first.filter((r) => r.status === 'fulfilled' && r.value)).toHaveLength(1);
+        const second = await Promise.allSettled(
+          Array.from({ length: 10 }, (_, i) => store.compareAndSetBucket('race', 1, { tokens: 10 + i, updatedAtMs: T0 + 1, fullAtMs: T0 })),
+        );
+        expect(second.filter((r) => r.status === 'rejected')).toEqual([]);
+        const winner = second.findIndex((r) => r.status === 'fulfilled' && r.value);
+        expect(second.filter((r) => r.status === 'fulfilled' && r.value)).toHaveLength(1);
+        expect(await store.getBucket('race')).toEqual({ tokens: 10 + winner, updatedAtMs: T0 + 1, fullAtMs: T0, version: 2 });
+      });
+
+      test('purgeFullBuckets deletes at most limit buckets full before the instant, keeping the rest', async (store) => {
+        for (let i = 0; i < 5; i++) await store.compareAndSetBucket(`full-${i}`, undefined, { tokens: 0, updatedAtMs: T0, fullAtMs: T0 + i });
+        await store.compareAndSetBucket('at-limit', undefined, { tokens: 0, updatedAtMs: T0, fullAtMs: T0 + 10 });
+        await store.compareAndSetBucket('later', undefined, { tokens: 0, updatedAtMs: T0, fullAtMs: T0 + 11 });
+        expect(await store.purgeFullBuckets(T0 + 10, 3)).toBe(3);
+        expect(await store.purgeFullBuckets(T0 + 10, 3)).toBe(2);
+        expect(await store.purgeFullBuckets(T0 + 10, 3)).toBe(0);
+        for (let i = 0; i < 5; i++) expect(await store.getBucket(`full-${i}`)).toBeUndefined();
+        expect((await store.getBucket('at-limit'))?.fullAtMs).toBe(T0 + 10);
+        expect((await store.getBucket('later'))?.fullAtMs).toBe(T0 + 11);
+      });
+    });
+
+    describe('CRL numbers (needs schema version 2)', () => {
+      test('current is 0 before the first number; next counts 1, 2, 3 and current follows', async (store) => {
+        const scope = { issuerId: 'issuer-a', shard: 0 };
+        expect(await store.current(scope)).toBe(0n);
+        expect(await store.next(scope)).toBe(1n);
+        expect(await store.next(scope)).toBe(2n);
+        expect(await store.current(scope)).toBe(2n);
+        expect(await store.next(scope)).toBe(3n);
+        expect(await store.current(scope)).toBe(3n);
+      });
+
+      test('every issuer and shard counts on its own (issuer ids compare byte-wise)', async (store) => {
+        await store.next({ issuerId: 'issuer-a', shard: 0 });
+        await store.next({ issuerId: 'issuer-a', shard: 0 });
+        expect(await store.next({ issuerId: 'issuer-a', shard: 1 })).toBe(1n);
+        expect(await store.next({ issuerId: 'Issuer-A', shard: 0 })).toBe(1n);
+        expect(await store.next({ issuerId: 'issuer-a/0', shard: 7 })).toBe(1n);
+        expect(await store.current({ issuerId: 'issuer-a', shard: 0 })).toBe(2n);
+        expect(await store.current({ issuerId: 'issuer-b', shard: 0 })).toBe(0n);
+      });
+
+      test('20 concurrent next() on one scope give 20 distinct consecutive numbers', async (store) => {
+        const scope = { issuerId: 'issuer-race', shard: 3 };
+        const numbers = await Promise.all(Array.from({ length: 20 }, () => store.next(scope)));
+        expect([...numbers].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(Array.from({ length: 20 }, (_, i) => BigInt(i + 1)));
+        expect(await store.current(scope)).toBe(20n);
+        expect(await store.next(scope)).toBe(21n);
       });
     });
 

@@ -58,3 +58,13 @@ export function tableOptions<T extends string, C extends string>(
   return (builder) =>
     dialect === 'mysql' ? builder.modifyEnd(sql`engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin`) : builder;
 }
+
+/**
+ * An IEEE 754 double (DOUBLE PRECISION; REAL affinity on SQLite), for values
+ * that must read back exactly as the JavaScript number written, such as the
+ * tokens of a rate-limit bucket.
+ */
+export const DOUBLE_TYPE: ColumnTypeExpression = 'double precision';
+
+/** A 64-bit counter (read back as a number or, from PostgreSQL's `int8`, a string). */
+export const COUNTER_TYPE: ColumnTypeExpression = 'bigint';

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { SqlDialectName } from '../dialect.js';
 import * as m0001 from './0001_initial.js';
+import * as m0002 from './0002_rate_limits_crl_numbers.js';
 
 /**
  * One schema migration. Migrations are expand-only: they create tables, add
@@ -16,4 +17,7 @@ export interface SqlMigration {
 }
 
 /** Every migration, in order. Append new ones; never edit or remove one that shipped. */
-export const MIGRATIONS: readonly SqlMigration[] = [{ name: '0001_initial', up: m0001.up }];
+export const MIGRATIONS: readonly SqlMigration[] = [
+  { name: '0001_initial', up: m0001.up },
+  { name: '0002_rate_limits_crl_numbers', up: m0002.up },
+];
