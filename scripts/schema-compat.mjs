@@ -12,8 +12,9 @@
 // you add migration N+1, record `git rev-parse HEAD` of the tree before it as
 // version N). With the latest version N > 1, this script
 //   1. checks out compat[N-1] in a temporary `git worktree` (the clone needs
-//      that commit: full history, e.g. checkout with fetch-depth 0) and
-//      installs it (`pnpm install --frozen-lockfile --offline`, online as a
+//      that commit: full history, e.g. checkout with fetch-depth 0; should the
+//      commit be missing because history was rewritten, it warns and uses the
+//      parent of the oldest commit that added migration N) and installs it (`pnpm install --frozen-lockfile --offline`, online as a
 //      fallback);
 //   2. migrates a fresh SQLite file to version N with the CURRENT code
 //      (scripts/migrate.mjs over packages/core/dist, rebuilt incrementally
@@ -57,15 +58,40 @@ try {
 } catch (err) {
   finish(1, `FAILED: cannot read ${compatFile}: ${err instanceof Error ? err.message : String(err)}`);
 }
-const commit = compat?.[String(previous)];
-if (typeof commit !== 'string' || !COMMIT.test(commit)) {
+const recorded = compat?.[String(previous)];
+if (typeof recorded !== 'string' || !COMMIT.test(recorded)) {
   finish(1, `FAILED: ${compatFile} must map "${previous}" to the 40-hex commit whose code last used schema version ${previous}`);
 }
-try {
-  execFileSync('git', ['cat-file', '-e', `${commit}^{commit}`], { cwd: root, stdio: 'pipe' });
-} catch {
-  finish(1, `FAILED: commit ${commit} (schema version ${previous}) is not in this clone; fetch the full history (e.g. fetch-depth 0)`);
+
+/** Output of a git command, or undefined when it fails. */
+function git(args) {
+  try {
+    return execFileSync('git', args, { cwd: root, stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8' }).trim();
+  } catch {
+    return undefined;
+  }
 }
+
+/**
+ * The commit to check out: the recorded one; if this clone lacks it (history
+ * rewritten when the change was submitted), the parent of the oldest commit
+ * that added migration `latest`, which is the last commit of schema version
+ * `previous` in this history.
+ */
+function previousCommit() {
+  if (git(['cat-file', '-e', `${recorded}^{commit}`]) !== undefined) return recorded;
+  const file = readdirSync(migrationsDir).find((f) => MIGRATION_FILE.exec(f)?.[1] === String(latest).padStart(4, '0'));
+  const adding = git(['log', '--diff-filter=A', '--format=%H', '--', `packages/core/src/sql/migrations/${file}`])?.split('\n').filter(Boolean).pop();
+  const parent = adding === undefined ? undefined : git(['rev-parse', '--verify', '-q', `${adding}^`]);
+  if (parent === undefined || !COMMIT.test(parent)) {
+    finish(1, `FAILED: commit ${recorded} (schema version ${previous} in compat.json) is not in this clone, nor is the history of ${file}; fetch the full history (e.g. fetch-depth 0)`);
+  }
+  console.warn(
+    `schema compatibility: WARNING: commit ${recorded} (compat.json "${previous}") is not in this clone; using ${parent}, the parent of ${adding.slice(0, 12)} which added ${file}. Update compat.json.`,
+  );
+  return parent;
+}
+const commit = previousCommit();
 
 /** Runs a command, echoing it; returns its exit status. */
 function run(cmd, args, options = {}) {
