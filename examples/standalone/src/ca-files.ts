@@ -15,6 +15,7 @@ import {
 } from '@certwright/core';
 import type { StandaloneConfig } from './config.js';
 import { ensureHsmKey, hsmSigner, storeCertificateOnToken } from './hsm-key.js';
+import { loadAddedIssuers, withRecordedStatus } from './issuer-files.js';
 
 /** Where the CA's files live inside the data directory. */
 export interface CaPaths {
@@ -37,7 +38,10 @@ export function caPaths(dataDir: string): CaPaths {
 /** The CA as loaded or created, and whether it was created now. */
 export interface LoadedCa {
   root: Issuer;
+  /** The first issuing CA (top-level files), with its recorded status. */
   intermediate: Issuer;
+  /** Every issuing CA, active and retired: the first one, then those under `issuers/` (see issuer-files.ts). */
+  issuers: Issuer[];
   created: boolean;
   paths: CaPaths;
   /** Where the issuing key lives, in words. */
@@ -90,15 +94,17 @@ export async function loadOrCreateCa(config: StandaloneConfig, clock: Clock, ran
       const signer = await hsmSigner(hsm);
       try {
         // importIssuer checks that the token's key is the certificate's key.
-        const intermediate = importIssuer({ chainPem, signer });
-        return { root, intermediate, created: false, paths, issuingKeyLocation: location, close: () => signer.close() };
+        const first = importIssuer({ chainPem, signer });
+        const intermediate = withRecordedStatus(config.dataDir, first, (status) => importIssuer({ chainPem, signer, status }));
+        return { root, intermediate, issuers: [intermediate, ...loadAddedIssuers(config.dataDir)], created: false, paths, issuingKeyLocation: location, close: () => signer.close() };
       } catch (err) {
         await signer.close();
         throw err;
       }
     }
-    const intermediate = importIssuer({ chainPem, keyPem: readFileSync(paths.intermediateKey, 'utf8') });
-    return { root, intermediate, created: false, paths, issuingKeyLocation: location, close: async () => {} };
+    const keyPem = readFileSync(paths.intermediateKey, 'utf8');
+    const intermediate = withRecordedStatus(config.dataDir, importIssuer({ chainPem, keyPem }), (status) => importIssuer({ chainPem, keyPem, status }));
+    return { root, intermediate, issuers: [intermediate, ...loadAddedIssuers(config.dataDir)], created: false, paths, issuingKeyLocation: location, close: async () => {} };
   }
   if (present.length > 0) {
     throw new Error(
@@ -142,7 +148,7 @@ export async function loadOrCreateCa(config: StandaloneConfig, clock: Clock, ran
     else writePrivate(paths.intermediateKey, (intermediate.signer as SoftwareSigner).exportPrivateKeyPem());
     writeFileSync(paths.rootCert, toPem(root.certificate, 'CERTIFICATE'), { flag: 'wx' });
     writeFileSync(paths.intermediateChain, intermediate.chain.map((der) => toPem(der, 'CERTIFICATE')).join(''), { flag: 'wx' });
-    return { root, intermediate, created: true, paths, issuingKeyLocation: location, close };
+    return { root, intermediate, issuers: [intermediate], created: true, paths, issuingKeyLocation: location, close };
   } catch (err) {
     await close();
     throw err;

@@ -1,15 +1,15 @@
 #!/usr/bin/env node
 /**
  * The `certwright` command line: `init`, `serve`, `migrate`, `eab create`,
- * `revoke`, `status`. Exit codes: 0 success, 1 failure, 2 usage error.
+ * `revoke`, `status`, `issuer add`, `issuer retire`. Exit codes: 0 success, 1 failure, 2 usage error.
  */
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { cryptoRandom, jsonLineLogger, systemClock, type Clock, type Logger } from '@certwright/core';
+import { cryptoRandom, jsonLineLogger, systemClock, type CertKeyType, type Clock, type Logger } from '@certwright/core';
 import { ConfigError, loadConfig, type StandaloneConfig } from './config.js';
 import { createMetrics, type CaMetrics } from './metrics.js';
 import { startServer } from './serve.js';
-import { runEabCreate, runInit, runMigrate, runRevoke, runStatus, type CommandIo } from './commands.js';
+import { ISSUER_KEY_TYPES, runEabCreate, runInit, runIssuerAdd, runIssuerRetire, runMigrate, runRevoke, runStatus, type CommandIo } from './commands.js';
 
 /** The help text, printed by `certwright help` and after a usage error. */
 export const USAGE = `usage: certwright <command> [options]
@@ -21,6 +21,9 @@ commands:
   eab create [--label LABEL]        create an External Account Binding key (printed once)
   revoke <serial> [--reason REASON] revoke a certificate (reason: an RFC 5280 name such as keyCompromise, or its code)
   status                            show the CA certificates, certificate counts and schema version
+  issuer add [--key-type TYPE]      key rollover: a new issuing CA becomes active, the one it replaces is retired
+                                    (TYPE: P-256, P-384, RSA-2048, RSA-3072, RSA-4096; default ca.keyType)
+  issuer retire <id>                stop an issuing CA from issuing (it keeps signing OCSP and CRLs)
   help                              show this text
 
 Configuration comes from CERTWRIGHT_* variables and <data dir>/certwright.json (see docs/configuration.md).`;
@@ -58,8 +61,10 @@ export function parseArgs(args: readonly string[], allowed: readonly string[]): 
   return { positional, options };
 }
 
-function expectPositionals(parsed: Parsed, count: number, command: string): void {
-  if (parsed.positional.length !== count) throw new UsageError(`${command} takes ${count === 0 ? 'no arguments' : `${count} argument${count > 1 ? 's' : ''}`}, got ${parsed.positional.length}`);
+/** Checks the number of arguments after the command (and after its subcommand, with `skip` 1). */
+function expectPositionals(parsed: Parsed, count: number, command: string, skip = 0): void {
+  const got = parsed.positional.length - skip;
+  if (got !== count) throw new UsageError(`${command} takes ${count === 0 ? 'no arguments' : `${count} argument${count > 1 ? 's' : ''}`}, got ${got}`);
 }
 
 /** Runs `serve` until SIGTERM or SIGINT; resolves with the exit code. */
@@ -109,7 +114,7 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, cw
       case 'eab': {
         const parsed = parseArgs(rest, ['label']);
         if (parsed.positional[0] !== 'create') throw new UsageError('eab needs a subcommand: eab create [--label LABEL]');
-        expectPositionals(parsed, 1, 'eab create');
+        expectPositionals(parsed, 0, 'eab create', 1);
         return await runEabCreate(loadConfig(env, cwd), io, clock, parsed.options['label']);
       }
       case 'revoke': {
@@ -120,6 +125,23 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, cw
       case 'status': {
         expectPositionals(parseArgs(rest, []), 0, 'status');
         return await runStatus(loadConfig(env, cwd), io, clock);
+      }
+      case 'issuer': {
+        const parsed = parseArgs(rest, ['key-type']);
+        const [sub] = parsed.positional;
+        if (sub === 'add') {
+          expectPositionals(parsed, 0, 'issuer add', 1);
+          const config = loadConfig(env, cwd);
+          const keyType = parsed.options['key-type'] ?? config.ca.keyType;
+          if (!ISSUER_KEY_TYPES.includes(keyType as CertKeyType)) throw new UsageError(`--key-type must be one of ${ISSUER_KEY_TYPES.join(', ')}`);
+          return await runIssuerAdd(config, io, clock, keyType as CertKeyType);
+        }
+        if (sub === 'retire') {
+          if (parsed.options['key-type'] !== undefined) throw new UsageError('issuer retire takes no --key-type');
+          expectPositionals(parsed, 1, 'issuer retire <id>', 1);
+          return await runIssuerRetire(loadConfig(env, cwd), io, clock, parsed.positional[1]!);
+        }
+        throw new UsageError('issuer needs a subcommand: issuer add [--key-type TYPE] | issuer retire <id>');
       }
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)}`);

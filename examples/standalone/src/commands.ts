@@ -3,11 +3,12 @@
  * `eab create`, `revoke`, `status`. Each opens what it needs, reports in
  * plain words and returns the exit code.
  */
-import { base64url, cryptoRandom, randomId, type Clock } from '@certwright/core';
+import { base64url, cryptoRandom, randomId, type CertKeyType, type Clock } from '@certwright/core';
 import { LATEST_SCHEMA_VERSION, openSqlStore, type SqlStore } from '@certwright/core/sql';
 import { REVOCATION_REASONS, revokeBySerial } from '@certwright/ocsp';
 import { loadOrCreateCa, sha256Fingerprint } from './ca-files.js';
 import type { StandaloneConfig } from './config.js';
+import { addIssuer, issuerDir, writeIssuerStatus } from './issuer-files.js';
 import { redactUrl } from './serve.js';
 
 /** Where commands write: `out` for results, `err` for problems. */
@@ -99,8 +100,10 @@ export async function runStatus(config: StandaloneConfig, io: CommandIo, clock: 
       `valid ${notBefore.toISOString()} to ${notAfter.toISOString()}${notAfter < now ? ' (EXPIRED)' : ` (${Math.floor((notAfter.getTime() - now.getTime()) / 86_400_000)} days left)`}`;
     io.out(`CA in ${config.dataDir}`);
     io.out(`  root:        ${ca.paths.rootCert}, SHA-256 ${sha256Fingerprint(ca.root.certificate)}, ${validity(ca.root.notBefore, ca.root.notAfter)}`);
-    io.out(`  issuing CA:  ${ca.intermediate.id} (${ca.intermediate.keyType}), ${validity(ca.intermediate.notBefore, ca.intermediate.notAfter)}`);
-    io.out(`  issuing key: ${ca.issuingKeyLocation}`);
+    for (const issuer of ca.issuers) {
+      io.out(`  issuing CA:  ${issuer.id} (${issuer.keyType}, ${issuer.status}), ${validity(issuer.notBefore, issuer.notAfter)}`);
+    }
+    io.out(`  issuing key: ${ca.issuingKeyLocation}${ca.issuers.length > 1 ? ` (first issuing CA; the others under ${config.dataDir}/issuers/)` : ''}`);
     await withStore(config, async (store) => {
       const version = await store.schemaVersion();
       io.out(`  database:    ${redactUrl(config.databaseUrl)}, schema version ${version}${version < LATEST_SCHEMA_VERSION ? ` (behind ${LATEST_SCHEMA_VERSION}: run \`certwright migrate\`)` : ''}`);
@@ -114,6 +117,64 @@ export async function runStatus(config: StandaloneConfig, io: CommandIo, clock: 
       io.out(`  certificates: ${Number(counts.total)} issued, ${Number(counts.revoked)} of them revoked`);
       io.out(`  EAB keys:    ${eab.length} (${eab.filter((k) => k.boundAccountId !== undefined).length} bound to an account)`);
     });
+    return 0;
+  } finally {
+    await ca.close();
+  }
+}
+
+/** The key types `issuer add --key-type` accepts. */
+export const ISSUER_KEY_TYPES: readonly CertKeyType[] = ['P-256', 'P-384', 'RSA-2048', 'RSA-3072', 'RSA-4096'];
+
+/**
+ * `issuer add`: key rollover. Creates a new issuing CA signed by the root
+ * (software key, under `issuers/<id>/`), makes it the active issuer of its
+ * key type and retires the one it replaces, which keeps signing OCSP
+ * responses and CRLs for the certificates it issued. A running server
+ * picks the change up at its next start.
+ */
+export async function runIssuerAdd(config: StandaloneConfig, io: CommandIo, clock: Clock, keyType: CertKeyType): Promise<number> {
+  if (config.hsm !== undefined) {
+    throw new Error('`certwright issuer add` creates a software key, but the issuing key is configured to live in a PKCS#11 token; roll the token key over with your HSM tools, or remove the hsm settings');
+  }
+  const ca = await loadOrCreateCa(config, clock, cryptoRandom(), 'load');
+  try {
+    const now = clock.now();
+    const rootDaysLeft = Math.floor((ca.root.notAfter.getTime() - now.getTime()) / 86_400_000) - 1;
+    if (rootDaysLeft < 1) throw new Error(`the root expires on ${ca.root.notAfter.toISOString()}; a new issuing CA needs a new root (a new data directory)`);
+    const stamp = now.toISOString().slice(0, 16).replace(/[-:T]/g, '');
+    const added = await addIssuer({
+      dataDir: config.dataDir,
+      root: ca.root,
+      subject: { organization: config.ca.organization, commonName: `${config.ca.intermediateCommonName} ${stamp}` },
+      keyType,
+      validityDays: Math.min(config.ca.intermediateValidityDays, rootDaysLeft),
+      clock,
+      random: cryptoRandom(),
+    });
+    const replaced = ca.issuers.find((issuer) => issuer.status === 'active' && issuer.keyType === keyType);
+    if (replaced !== undefined) writeIssuerStatus(config.dataDir, replaced.id, 'retired');
+    io.out(`Added issuing CA ${added.id} (${added.keyType}, valid until ${added.notAfter.toISOString()}) in ${issuerDir(config.dataDir, added.id)}; it is active.`);
+    if (replaced !== undefined) io.out(`Retired issuing CA ${replaced.id}: it issues nothing new, but keeps signing OCSP responses and CRLs for its certificates.`);
+    io.out('Restart the server (`certwright serve`) to issue with the new CA.');
+    return 0;
+  } finally {
+    await ca.close();
+  }
+}
+
+/** `issuer retire <id>`: stops an issuing CA from issuing; refuses to retire the last active one. */
+export async function runIssuerRetire(config: StandaloneConfig, io: CommandIo, clock: Clock, id: string): Promise<number> {
+  const ca = await loadOrCreateCa(config, clock, cryptoRandom(), 'load');
+  try {
+    const issuer = ca.issuers.find((i) => i.id === id);
+    if (issuer === undefined) throw new Error(`no issuing CA ${JSON.stringify(id)}; the issuing CAs are ${ca.issuers.map((i) => `${i.id} (${i.status})`).join(', ')}`);
+    if (issuer.status === 'retired') throw new Error(`issuing CA ${id} is already retired`);
+    if (!ca.issuers.some((i) => i.id !== id && i.status === 'active')) {
+      throw new Error(`issuing CA ${id} is the last active one; add its successor first with \`certwright issuer add\` (which retires it)`);
+    }
+    writeIssuerStatus(config.dataDir, id, 'retired');
+    io.out(`Retired issuing CA ${id}: it issues nothing new, but keeps signing OCSP responses and CRLs for its certificates. Restart the server to apply.`);
     return 0;
   } finally {
     await ca.close();

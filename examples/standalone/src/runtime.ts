@@ -37,8 +37,10 @@ const CRL_SHARDS = 1;
 export interface CaRuntime {
   readonly ca: LoadedCa;
   readonly store: SqlStore;
-  /** The issuing CA (active); the root signs no leaves and is not in the set. */
+  /** The issuing CAs, active and retired; the root signs no leaves and is not in the set. */
   readonly issuers: IssuerSet;
+  /** The active issuing CAs (one per key type). */
+  readonly active: readonly Issuer[];
   readonly profiles: readonly Profile[];
   readonly issuance: WriteAheadIssuanceEngine;
   readonly ocsp: OcspResponder;
@@ -91,9 +93,9 @@ function timedSigner(signer: Signer, issuerId: string, metrics: CaMetrics): Sign
   };
 }
 
-function issuingCa(intermediate: Issuer, metrics: CaMetrics | undefined): Issuer {
-  if (metrics === undefined) return intermediate;
-  return createIssuer({ certificate: intermediate.certificate, chain: intermediate.chain.slice(1), signer: timedSigner(intermediate.signer, intermediate.id, metrics), id: intermediate.id });
+function issuingCa(issuer: Issuer, metrics: CaMetrics | undefined): Issuer {
+  if (metrics === undefined) return issuer;
+  return createIssuer({ certificate: issuer.certificate, chain: issuer.chain.slice(1), signer: timedSigner(issuer.signer, issuer.id, metrics), id: issuer.id, status: issuer.status });
 }
 
 /**
@@ -112,7 +114,9 @@ export async function openRuntime(config: StandaloneConfig, options: RuntimeOpti
     const store = await openSqlStore({ url: config.databaseUrl });
     cleanup.push(() => store.close());
     await store.migrate();
-    const issuers = new IssuerSet([issuingCa(ca.intermediate, options.metrics)]);
+    const issuers = new IssuerSet(ca.issuers.map((issuer) => issuingCa(issuer, options.metrics)));
+    const active = issuers.all().filter((issuer) => issuer.status === 'active');
+    if (active.length === 0) throw new Error(`every issuing CA in ${config.dataDir} is retired; add one with \`certwright issuer add\``);
     const profiles = caProfiles(config.server.statusBaseUrl);
     const ctLogs = config.server.ctLogs;
     const ct = ctLogs === undefined ? undefined : createSctCollector({ logs: ctLogs.logs, required: ctLogs.required, clock, logger });
@@ -139,7 +143,7 @@ export async function openRuntime(config: StandaloneConfig, options: RuntimeOpti
       await ocsp.stop();
       await crls.stop();
     });
-    return { ca, store, issuers, profiles, issuance, ocsp, crls, ct, close: closeAll };
+    return { ca, store, issuers, active, profiles, issuance, ocsp, crls, ct, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

@@ -9,6 +9,7 @@ import { createAcmeServer, type AcmeServer, type AcmeStore } from '@certwright/a
 import { acmePlugin } from '@certwright/acme/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sha256Fingerprint } from './ca-files.js';
+import { issuerDir } from './issuer-files.js';
 import type { StandaloneConfig } from './config.js';
 import type { CaMetrics } from './metrics.js';
 import { acmeRoute, addRequestLog } from './request-log.js';
@@ -102,11 +103,12 @@ export async function startServer(ctx: ServeContext): Promise<RunningServer> {
       await runtime.close();
     })());
   try {
-    const issuer = runtime.issuers.all()[0]!;
-    // The issuing key must sign and verify before anything is offered.
-    const probe = new TextEncoder().encode(`certwright key check ${clock.now().toISOString()}`);
-    const keyOk = await createVerifier(issuer.spki).verify(issuer.signer.algorithm, probe, await issuer.signer.sign(probe));
-    if (!keyOk) throw new Error(`the issuing key (${runtime.ca.issuingKeyLocation}) produced a signature that does not verify with the issuing CA certificate`);
+    // Every issuing key must sign and verify before anything is offered.
+    for (const issuer of runtime.issuers.all()) {
+      const probe = new TextEncoder().encode(`certwright key check ${clock.now().toISOString()}`);
+      const keyOk = await createVerifier(issuer.spki).verify(issuer.signer.algorithm, probe, await issuer.signer.sign(probe));
+      if (!keyOk) throw new Error(`the key of issuing CA ${issuer.id} produced a signature that does not verify with its certificate`);
+    }
 
     engine = createAcmeServer({
       baseUrl: server.externalUrl,
@@ -137,7 +139,7 @@ export async function startServer(ctx: ServeContext): Promise<RunningServer> {
     const basePath = new URL(server.externalUrl).pathname.replace(/\/+$/, '');
     addRequestLog(acmeApp, { listener: 'acme', logger, metrics, route: (path) => acmeRoute(path, `${basePath}/`), acmeBasePath: `${basePath}/` });
     await acmeApp.register(acmePlugin, { prefix: basePath, server: engine, baseUrl: server.externalUrl });
-    statusApp = createStatusApp({ ocsp: runtime.ocsp, store: runtime.store, issuer, metrics, logger, clock });
+    statusApp = createStatusApp({ ocsp: runtime.ocsp, store: runtime.store, issuers: runtime.active, metrics, logger, clock });
 
     await listenOn(acmeApp, server.listen.host, server.listen.port, 'CERTWRIGHT_LISTEN');
     await listenOn(statusApp, server.statusListen.host, server.statusListen.port, 'CERTWRIGHT_STATUS_LISTEN');
@@ -149,8 +151,11 @@ export async function startServer(ctx: ServeContext): Promise<RunningServer> {
     out(`  database:            ${redactUrl(config.databaseUrl)} (schema version ${version})`);
     out(`  root certificate:    ${runtime.ca.paths.rootCert}${runtime.ca.created ? ' (created now)' : ''}`);
     out(`  root SHA-256:        ${sha256Fingerprint(runtime.ca.root.certificate)}`);
-    out(`  issuing CA:          ${issuer.id} (${issuer.keyType}), valid until ${issuer.notAfter.toISOString()}`);
-    out(`  issuing key:         ${runtime.ca.issuingKeyLocation} (signed and verified a test message)`);
+    for (const issuer of runtime.issuers.all()) {
+      const where = issuer.id === runtime.ca.intermediate.id ? runtime.ca.issuingKeyLocation : `${issuerDir(config.dataDir, issuer.id)}/key.pem`;
+      out(`  issuing CA:          ${issuer.id} (${issuer.keyType}, ${issuer.status}), valid until ${issuer.notAfter.toISOString()}`);
+      out(`  issuing key:         ${where} (signed and verified a test message)`);
+    }
     out(`  validation:          http-01 port ${server.http01Port}, tls-alpn-01 port ${server.tlsAlpn01Port}, DNS ${resolverServers(server).join(', ')}, private networks ${server.allowPrivateNetworks ? 'allowed' : 'refused'}`);
     out(`  certificate transparency: ${runtime.ct === undefined ? 'off' : `${runtime.ct.logs.length} logs, ${server.ctLogs!.required} SCTs required`}`);
     out(`  recovered at start:  ${recovered.certificates} interrupted issuances, ${recovered.orders} processing orders`);

@@ -16,8 +16,8 @@ import { addRequestLog } from './request-log.js';
 export interface StatusAppOptions {
   ocsp: OcspResponder;
   store: SqlStore;
-  /** The issuing CA whose key `/readyz` probes. */
-  issuer: Issuer;
+  /** The active issuing CAs, whose keys `/readyz` probes. */
+  issuers: readonly Issuer[];
   metrics: CaMetrics;
   logger: Logger;
   clock: Clock;
@@ -30,22 +30,24 @@ export interface ReadinessReport {
 }
 
 /**
- * Readiness: the store answers `select 1`, and the issuing key signs a
- * probe message that verifies with the issuing CA certificate's key.
+ * Readiness: the store answers `select 1`, and every active issuing key
+ * signs a probe message that verifies with its certificate's key.
  */
-export async function checkReadiness(store: SqlStore, issuer: Issuer, clock: Clock): Promise<ReadinessReport> {
+export async function checkReadiness(store: SqlStore, issuers: readonly Issuer[], clock: Clock): Promise<ReadinessReport> {
   const checks = { store: 'ok', issuingKey: 'ok' };
   try {
     await sql`select 1`.execute(store.db);
   } catch (err) {
     checks.store = `failed: ${(err as Error).message}`;
   }
-  try {
-    const probe = new TextEncoder().encode(`certwright readiness ${clock.now().toISOString()}`);
-    const signature = await issuer.signer.sign(probe);
-    if (!(await createVerifier(issuer.spki).verify(issuer.signer.algorithm, probe, signature))) checks.issuingKey = 'failed: the signature does not verify with the issuing CA certificate';
-  } catch (err) {
-    checks.issuingKey = `failed: ${(err as Error).message}`;
+  for (const issuer of issuers) {
+    try {
+      const probe = new TextEncoder().encode(`certwright readiness ${clock.now().toISOString()}`);
+      const signature = await issuer.signer.sign(probe);
+      if (!(await createVerifier(issuer.spki).verify(issuer.signer.algorithm, probe, signature))) checks.issuingKey = `failed: the signature of ${issuer.id} does not verify with its certificate`;
+    } catch (err) {
+      checks.issuingKey = `failed: ${issuer.id}: ${(err as Error).message}`;
+    }
   }
   return { ready: checks.store === 'ok' && checks.issuingKey === 'ok', checks };
 }
@@ -82,7 +84,7 @@ export function createStatusApp(options: StatusAppOptions): FastifyInstance {
 
   app.get('/healthz', async (_request, reply) => reply.type('text/plain; charset=utf-8').send('ok\n'));
   app.get('/readyz', async (_request, reply) => {
-    const report = await checkReadiness(options.store, options.issuer, options.clock);
+    const report = await checkReadiness(options.store, options.issuers, options.clock);
     return reply.code(report.ready ? 200 : 503).send(report);
   });
   app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(options.metrics.render()));

@@ -24,7 +24,10 @@ describe('certwright usage', () => {
     [['revoke', 'ab', '--why', 'x'], 'unknown option --why (known: --reason)'],
     [['revoke', 'ab', '--reason'], 'option --reason needs a value'],
     [['eab'], 'eab needs a subcommand: eab create'],
-    [['eab', 'create', 'extra'], 'eab create takes 1 argument'],
+    [['eab', 'create', 'extra'], 'eab create takes no arguments, got 1'],
+    [['issuer'], 'issuer needs a subcommand: issuer add [--key-type TYPE] | issuer retire <id>'],
+    [['issuer', 'add', '--key-type', 'DSA'], '--key-type must be one of P-256, P-384, RSA-2048, RSA-3072, RSA-4096'],
+    [['issuer', 'retire'], 'issuer retire <id> takes 1 argument, got 0'],
     [['init', 'now'], 'init takes no arguments, got 1'],
   ])('%j exits 2 with the problem and the help', (args, message) => {
     const run = cli(args, { CERTWRIGHT_DATA_DIR: freshDir() });

@@ -1,13 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as acme from 'acme-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCsr, generateSoftwareSigner, toPem } from '@certwright/core';
+import { issueForLoopback, startChallengeResponder, type ChallengeResponder } from './acme-flow.js';
 import { cli, freePort, startServe, type ServeProcess } from './processes.js';
 
 /*
@@ -36,8 +35,7 @@ function openssl(args: string[], input?: string): string {
 
 describe('certwright serve', () => {
   const dir = mkdtempSync(join(tmpdir(), 'certwright-serve-'));
-  const challenges = new Map<string, string>();
-  let responder: Server;
+  let responder: ChallengeResponder;
   let env: NodeJS.ProcessEnv;
   let server: ServeProcess;
   let statusUrl: string;
@@ -49,35 +47,17 @@ describe('certwright serve', () => {
 
   const client = async (): Promise<acme.Client> => new acme.Client({ directoryUrl: server.directoryUrl, accountKey: await accountKeyPromise, backoffMin: 50, backoffMax: 500, backoffAttempts: 40 });
 
-  async function issue(c: acme.Client): Promise<string> {
-    const order = await c.createOrder({ identifiers: [{ type: 'ip', value: '127.0.0.1' }] });
-    for (const authz of await c.getAuthorizations(order)) {
-      if (authz.status === 'valid') continue;
-      const challenge = authz.challenges.find((ch) => ch.type === 'http-01')!;
-      challenges.set(challenge.token, await c.getChallengeKeyAuthorization(challenge));
-      await c.completeChallenge(challenge);
-      await c.waitForValidStatus(challenge);
-    }
-    const signer = await generateSoftwareSigner('P-256');
-    const csr = toPem(await buildCsr({ signer, identifiers: [{ type: 'ip', value: '127.0.0.1' }] }), 'CERTIFICATE REQUEST');
-    const finalized = await c.finalizeOrder(order, csr);
-    return c.getCertificate(finalized);
-  }
+  const issue = (c: acme.Client): Promise<string> => issueForLoopback(c, responder);
 
   beforeAll(async () => {
-    responder = createServer((req, res) => {
-      const token = /^\/\.well-known\/acme-challenge\/([A-Za-z0-9_-]+)$/.exec(req.url ?? '')?.[1];
-      const answer = token === undefined ? undefined : challenges.get(token);
-      res.writeHead(answer === undefined ? 404 : 200, { 'content-type': 'text/plain' }).end(answer ?? 'no such challenge');
-    });
-    await new Promise<void>((resolve) => responder.listen(0, '127.0.0.1', resolve));
+    responder = await startChallengeResponder();
     const [acmePort, statusPort] = [await freePort(), await freePort()];
     statusUrl = `http://127.0.0.1:${statusPort}`;
     env = {
       CERTWRIGHT_DATA_DIR: join(dir, 'data'),
       CERTWRIGHT_LISTEN: `127.0.0.1:${acmePort}`,
       CERTWRIGHT_STATUS_LISTEN: `127.0.0.1:${statusPort}`,
-      CERTWRIGHT_HTTP01_PORT: String((responder.address() as { port: number }).port),
+      CERTWRIGHT_HTTP01_PORT: String(responder.port),
       CERTWRIGHT_ALLOW_PRIVATE_NETWORKS: 'true',
       CERTWRIGHT_ALLOWED_IP_RANGES: '127.0.0.0/8',
       CERTWRIGHT_DNS_RESOLVER: '127.0.0.1:53',
@@ -89,7 +69,7 @@ describe('certwright serve', () => {
 
   afterAll(async () => {
     await server?.stop('SIGKILL');
-    await new Promise<void>((resolve) => responder.close(() => resolve()));
+    await responder?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
