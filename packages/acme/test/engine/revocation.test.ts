@@ -1,4 +1,4 @@
-import { createHash, createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { buildCsr, softwareSignerFromKeyObject } from '@certwright/core';
 import type { PublicJwk } from '@certwright/core';
@@ -7,7 +7,7 @@ import type { ClientKey } from './helpers.js';
 
 const b64 = (der: Uint8Array): string => Buffer.from(der).toString('base64url');
 
-function certKey(privateKey: import('node:crypto').KeyObject): ClientKey {
+function certKey(privateKey: KeyObject): ClientKey {
   return { alg: 'ES256', privateKey, jwk: createPublicKey(privateKey).export({ format: 'jwk' }) as PublicJwk };
 }
 
