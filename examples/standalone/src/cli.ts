@@ -67,19 +67,32 @@ function expectPositionals(parsed: Parsed, count: number, command: string, skip 
   if (got !== count) throw new UsageError(`${command} takes ${count === 0 ? 'no arguments' : `${count} argument${count > 1 ? 's' : ''}`}, got ${got}`);
 }
 
-/** Runs `serve` until SIGTERM or SIGINT; resolves with the exit code. */
+/**
+ * Runs `serve` until SIGTERM or SIGINT; resolves with the exit code. The
+ * signal handlers are in place before start-up, so a signal that arrives
+ * while starting stops the server as soon as it is up.
+ */
 async function serve(config: StandaloneConfig, io: CommandIo, logger: Logger, metrics: CaMetrics, clock: Clock): Promise<number> {
-  const running = await startServer({ config, clock, random: cryptoRandom(), logger, metrics, out: io.out });
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
+  let onSignal: (signal: NodeJS.Signals) => void = () => {};
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = (signal) => {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
-      io.out(`${signal} received: stopping (no new requests; waiting for validations and issuances in progress)`);
-      resolve();
+      resolve(signal);
     };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
   });
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  let running;
+  try {
+    running = await startServer({ config, clock, random: cryptoRandom(), logger, metrics, out: io.out });
+  } catch (err) {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    throw err;
+  }
+  const signal = await signalled;
+  io.out(`${signal} received: stopping (no new requests; waiting for validations and issuances in progress)`);
   await running.stop();
   io.out('stopped cleanly');
   return 0;

@@ -60,7 +60,7 @@ describe('certwright init, migrate, status', () => {
     const status = cli(['status'], env);
     expect(status.status, status.stderr).toBe(0);
     expect(status.stdout).toContain('certificates: 0 issued, 0 of them revoked');
-    expect(status.stdout).toMatch(/issuing CA:\s+[0-9a-f]+ \(P-256\), valid .* \(109[0-9] days left\)/);
+    expect(status.stdout).toMatch(/issuing CA:\s+[0-9a-f]+ \(P-256, active\), valid .* \(109[0-9] days left\)/);
   });
 
   it('status in an empty data directory says to run init', () => {
