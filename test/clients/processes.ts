@@ -37,6 +37,8 @@ export interface ClientRun {
   readonly stderr: string;
   /** True when the run was killed after `timeoutMs`. */
   readonly timedOut: boolean;
+  /** True when the run was ended because its output matched `stopWhen`. */
+  readonly stoppedEarly: boolean;
 }
 
 /** Options of {@link runClient}. */
@@ -46,11 +48,17 @@ export interface RunOptions {
   readonly cwd?: string;
   /** Kill the client (SIGKILL, whole process group) after this many milliseconds (default 90 s). */
   readonly timeoutMs?: number;
+  /**
+   * End the client (SIGTERM, whole process group) as soon as its output
+   * (stdout or stderr) matches: for failures a client would retry for a
+   * while before giving up.
+   */
+  readonly stopWhen?: RegExp;
 }
 
 /** The command line and everything the client printed, for an assertion message. */
 export function describeRun(run: ClientRun): string {
-  const status = run.timedOut ? 'timed out' : `exit code ${String(run.code)}`;
+  const status = run.timedOut ? 'timed out' : run.stoppedEarly ? 'stopped: its output matched' : `exit code ${String(run.code)}`;
   return `${run.command}\n(${status})\n--- stdout ---\n${run.stdout}\n--- stderr ---\n${run.stderr}`;
 }
 
@@ -70,11 +78,20 @@ export function runClient(command: string, args: readonly string[], options: Run
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    let stoppedEarly = false;
+    const signal = (name: NodeJS.Signals): void => {
+      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) process.kill(-child.pid, name);
+    };
+    const watch = (): void => {
+      if (options.stopWhen === undefined || stoppedEarly || !options.stopWhen.test(`${stdout}\n${stderr}`)) return;
+      stoppedEarly = true;
+      signal('SIGTERM');
+    };
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => ((stdout += chunk), watch()));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => ((stderr += chunk), watch()));
     const timer = setTimeout(() => {
       timedOut = true;
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      signal('SIGKILL');
     }, options.timeoutMs ?? 90_000);
     child.once('error', (err) => {
       clearTimeout(timer);
@@ -82,13 +99,13 @@ export function runClient(command: string, args: readonly string[], options: Run
     });
     child.once('close', (code) => {
       clearTimeout(timer);
-      resolve({ command: line, code, stdout, stderr, timedOut });
+      resolve({ command: line, code, stdout, stderr, timedOut, stoppedEarly });
     });
   });
 }
 
 /** Throws with the client's whole output unless it exited with code 0. */
 export function expectSuccess(run: ClientRun): ClientRun {
-  if (run.code !== 0 || run.timedOut) throw new Error(`client failed: ${describeRun(run)}`);
+  if (run.code !== 0 || run.timedOut || run.stoppedEarly) throw new Error(`client failed: ${describeRun(run)}`);
   return run;
 }
