@@ -8,7 +8,6 @@ import { pathToFileURL } from 'node:url';
 import { cryptoRandom, jsonLineLogger, systemClock, type CertKeyType, type Clock, type Logger } from '@certwright/core';
 import { ConfigError, loadConfig, type StandaloneConfig } from './config.js';
 import { createMetrics, type CaMetrics } from './metrics.js';
-import { startServer } from './serve.js';
 import { ISSUER_KEY_TYPES, runEabCreate, runInit, runIssuerAdd, runIssuerRetire, runMigrate, runRevoke, runStatus, type CommandIo } from './commands.js';
 
 /** The help text, printed by `certwright help` and after a usage error. */
@@ -85,6 +84,8 @@ async function serve(config: StandaloneConfig, io: CommandIo, logger: Logger, me
   process.on('SIGINT', onSignal);
   let running;
   try {
+    // Imported here: the server's dependencies (Fastify, the ACME engine) are not loaded for admin commands.
+    const { startServer } = await import('./serve.js');
     running = await startServer({ config, clock, random: cryptoRandom(), logger, metrics, out: io.out });
   } catch (err) {
     process.off('SIGTERM', onSignal);

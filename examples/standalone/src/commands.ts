@@ -7,9 +7,8 @@ import { base64url, cryptoRandom, randomId, type CertKeyType, type Clock } from 
 import { LATEST_SCHEMA_VERSION, openSqlStore, type SqlStore } from '@certwright/core/sql';
 import { REVOCATION_REASONS, revokeBySerial } from '@certwright/ocsp';
 import { loadOrCreateCa, sha256Fingerprint } from './ca-files.js';
-import type { StandaloneConfig } from './config.js';
+import { redactUrl, type StandaloneConfig } from './config.js';
 import { addIssuer, issuerDir, writeIssuerStatus } from './issuer-files.js';
-import { redactUrl } from './serve.js';
 
 /** Where commands write: `out` for results, `err` for problems. */
 export interface CommandIo {

@@ -346,3 +346,8 @@ function loadCtLogs(path: string, field: string): CtLogsConfig {
   const required = expectPositiveInt(top['required'] ?? 1, `${field}: required`, logs.length);
   return { path, required, logs };
 }
+
+/** The database URL with any password masked, for printing. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}

@@ -10,7 +10,7 @@ import { acmePlugin } from '@certwright/acme/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sha256Fingerprint } from './ca-files.js';
 import { issuerDir } from './issuer-files.js';
-import type { StandaloneConfig } from './config.js';
+import { redactUrl, type StandaloneConfig } from './config.js';
 import type { CaMetrics } from './metrics.js';
 import { acmeRoute, addRequestLog } from './request-log.js';
 import { openRuntime, type CaRuntime } from './runtime.js';
@@ -169,9 +169,4 @@ export async function startServer(ctx: ServeContext): Promise<RunningServer> {
     await stop();
     throw err;
   }
-}
-
-/** The database URL with any password masked. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }

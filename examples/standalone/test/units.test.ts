@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { redactUrl } from '../src/config.js';
+import { Counter, Histogram, createMetrics } from '../src/metrics.js';
+import { acmeRoute } from '../src/request-log.js';
+import { caProfiles } from '../src/runtime.js';
+import { serverNames } from '../src/server-certificate.js';
+
+describe('metrics exposition', () => {
+  it('renders counters with sorted, escaped labels', () => {
+    const c = new Counter('x_total', 'Things.');
+    c.inc({ b: '2', a: 'say "hi"\n' });
+    c.inc({ b: '2', a: 'say "hi"\n' }, 2);
+    c.inc();
+    expect(c.value({ a: 'say "hi"\n', b: '2' })).toBe(3);
+    expect(c.render()).toEqual(['# HELP x_total Things.', '# TYPE x_total counter', 'x_total 1', 'x_total{a="say \\"hi\\"\\n",b="2"} 3']);
+  });
+
+  it('renders histograms with cumulative buckets, +Inf, sum and count', () => {
+    const h = new Histogram('lat_seconds', 'Latency.', [0.1, 1]);
+    h.observe({ k: 'v' }, 0.05);
+    h.observe({ k: 'v' }, 0.5);
+    h.observe({ k: 'v' }, 5);
+    expect(h.render()).toEqual([
+      '# HELP lat_seconds Latency.',
+      '# TYPE lat_seconds histogram',
+      'lat_seconds_bucket{k="v",le="0.1"} 1',
+      'lat_seconds_bucket{k="v",le="1"} 2',
+      'lat_seconds_bucket{k="v",le="+Inf"} 3',
+      'lat_seconds_sum{k="v"} 5.55',
+      'lat_seconds_count{k="v"} 3',
+    ]);
+  });
+
+  it('exposes the four families, ending with a newline', () => {
+    const text = createMetrics().render();
+    for (const name of ['certwright_http_requests_total', 'certwright_certificates_issued_total', 'certwright_validations_total', 'certwright_signer_seconds']) expect(text).toContain(`# TYPE ${name} `);
+    expect(text.endsWith('\n')).toBe(true);
+  });
+});
+
+describe('helpers', () => {
+  it('labels ACME routes without ids, and unknown paths as other', () => {
+    expect(acmeRoute('/directory', '/')).toBe('directory');
+    expect(acmeRoute('/acme/order/abc/finalize', '/acme/')).toBe('finalize');
+    expect(acmeRoute('/order/abc', '/')).toBe('order');
+    expect(acmeRoute('/acct/a1/orders', '/')).toBe('orders');
+    expect(acmeRoute('/chall/xyz', '/')).toBe('chall');
+    expect(acmeRoute('/wp-admin/x', '/')).toBe('other');
+  });
+
+  it('masks database passwords', () => {
+    expect(redactUrl('postgres://ca:s3cret@db.internal:5432/certwright')).toBe('postgres://ca:***@db.internal:5432/certwright');
+    expect(redactUrl('sqlite:/var/lib/ca.sqlite')).toBe('sqlite:/var/lib/ca.sqlite');
+  });
+
+  it('names the server certificate for the listen host, localhost and the external host, skipping wildcard addresses', () => {
+    expect(serverNames({ host: '127.0.0.1', port: 1 }, 'https://acme.corp.example')).toEqual([
+      { type: 'ip', value: '127.0.0.1' },
+      { type: 'dns', value: 'localhost' },
+      { type: 'dns', value: 'acme.corp.example' },
+    ]);
+    expect(serverNames({ host: '::', port: 1 }, 'https://[::1]:8443')).toEqual([
+      { type: 'dns', value: 'localhost' },
+      { type: 'ip', value: '::1' },
+    ]);
+  });
+
+  it('points every profile at the status listener for OCSP and CRLs', () => {
+    for (const profile of caProfiles('http://pki.corp.example')) {
+      expect(profile.ocspUrl).toBe('http://pki.corp.example/ocsp/');
+      expect(profile.crlUrlTemplate).toBe('http://pki.corp.example/crl/{issuerId}/{shard}.crl');
+    }
+  });
+});
