@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 /**
  * The `certwright` command line: `init`, `serve`, `migrate`, `eab create`,
- * `revoke`, `status`, `issuer add`, `issuer retire`. Exit codes: 0 success, 1 failure, 2 usage error.
+ * `revoke`, `status`, `issuer add`, `issuer retire`, `crl publish`. Exit codes: 0 success, 1 failure, 2 usage error.
  */
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { cryptoRandom, jsonLineLogger, systemClock, type CertKeyType, type Clock, type Logger } from '@certwright/core';
 import { ConfigError, loadConfig, type StandaloneConfig } from './config.js';
 import { createMetrics, type CaMetrics } from './metrics.js';
-import { ISSUER_KEY_TYPES, runEabCreate, runInit, runIssuerAdd, runIssuerRetire, runMigrate, runRevoke, runStatus, type CommandIo } from './commands.js';
+import { ISSUER_KEY_TYPES, runCrlPublish, runEabCreate, runInit, runIssuerAdd, runIssuerRetire, runMigrate, runRevoke, runStatus, type CommandIo } from './commands.js';
 
 /** The help text, printed by `certwright help` and after a usage error. */
 export const USAGE = `usage: certwright <command> [options]
@@ -23,6 +23,7 @@ commands:
   issuer add [--key-type TYPE]      key rollover: a new issuing CA becomes active, the one it replaces is retired
                                     (TYPE: P-256, P-384, RSA-2048, RSA-3072, RSA-4096; default ca.keyType)
   issuer retire <id>                stop an issuing CA from issuing (it keeps signing OCSP and CRLs)
+  crl publish                       generate every CRL now into <data dir>/crls/ (only while no server runs)
   help                              show this text
 
 Configuration comes from CERTWRIGHT_* variables and <data dir>/certwright.json (see docs/configuration.md).`;
@@ -156,6 +157,12 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, cw
           return await runIssuerRetire(loadConfig(env, cwd), io, clock, parsed.positional[1]!);
         }
         throw new UsageError('issuer needs a subcommand: issuer add [--key-type TYPE] | issuer retire <id>');
+      }
+      case 'crl': {
+        const parsed = parseArgs(rest, []);
+        if (parsed.positional[0] !== 'publish') throw new UsageError('crl needs a subcommand: crl publish');
+        expectPositionals(parsed, 0, 'crl publish', 1);
+        return await runCrlPublish(loadConfig(env, cwd), io, clock);
       }
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)}`);

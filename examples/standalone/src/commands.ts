@@ -3,12 +3,15 @@
  * `eab create`, `revoke`, `status`. Each opens what it needs, reports in
  * plain words and returns the exit code.
  */
-import { base64url, cryptoRandom, randomId, type CertKeyType, type Clock } from '@certwright/core';
+import { join } from 'node:path';
+import { base64url, cryptoRandom, randomId, silentLogger, type CertKeyType, type Clock } from '@certwright/core';
 import { LATEST_SCHEMA_VERSION, openSqlStore, type SqlStore } from '@certwright/core/sql';
 import { REVOCATION_REASONS, revokeBySerial } from '@certwright/ocsp';
 import { loadOrCreateCa, sha256Fingerprint } from './ca-files.js';
 import { redactUrl, type StandaloneConfig } from './config.js';
 import { addIssuer, issuerDir, writeIssuerStatus } from './issuer-files.js';
+import { openRuntime } from './runtime.js';
+import { acquireServerLock, liveServerPid } from './server-lock.js';
 
 /** Where commands write: `out` for results, `err` for problems. */
 export interface CommandIo {
@@ -177,5 +180,30 @@ export async function runIssuerRetire(config: StandaloneConfig, io: CommandIo, c
     return 0;
   } finally {
     await ca.close();
+  }
+}
+
+/**
+ * `crl publish`: generates the CRL of every shard of every issuing CA
+ * (active and retired) now and writes them to `<data dir>/crls/`. Refused
+ * while a server runs on the data directory: it publishes CRLs itself, and
+ * CRL numbers are allocated by one process only.
+ */
+export async function runCrlPublish(config: StandaloneConfig, io: CommandIo, clock: Clock): Promise<number> {
+  const pid = liveServerPid(config.dataDir);
+  if (pid !== undefined) throw new Error(`the server (pid ${pid}) publishes CRLs for this data directory itself (hourly and after each ACME revocation); stop it to publish from the command line`);
+  const release = acquireServerLock(config.dataDir);
+  try {
+    const runtime = await openRuntime(config, { clock, random: cryptoRandom(), logger: silentLogger, caMode: 'load' });
+    try {
+      for (const crl of await runtime.crls.generateAll()) {
+        io.out(`CRL of ${crl.issuerId} shard ${crl.shard}: number ${crl.number}, ${crl.entries} entries, next update ${crl.nextUpdate.toISOString()} -> ${join(config.dataDir, 'crls', crl.issuerId, `${crl.shard}.crl`)}${crl.url === undefined ? '' : ` (served at ${crl.url})`}`);
+      }
+    } finally {
+      await runtime.close();
+    }
+    return 0;
+  } finally {
+    release();
   }
 }

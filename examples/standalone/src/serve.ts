@@ -10,6 +10,7 @@ import { acmePlugin } from '@certwright/acme/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sha256Fingerprint } from './ca-files.js';
 import { issuerDir } from './issuer-files.js';
+import { acquireServerLock } from './server-lock.js';
 import { redactUrl, type StandaloneConfig } from './config.js';
 import type { CaMetrics } from './metrics.js';
 import { acmeRoute, addRequestLog } from './request-log.js';
@@ -90,7 +91,14 @@ async function listenOn(app: FastifyInstance, host: string, port: number, settin
 export async function startServer(ctx: ServeContext): Promise<RunningServer> {
   const { config, clock, random, logger, metrics, out } = ctx;
   const server = config.server;
-  const runtime = await openRuntime(config, { clock, random, logger, metrics, caMode: 'create-or-load' });
+  const release = acquireServerLock(config.dataDir);
+  let runtime: CaRuntime;
+  try {
+    runtime = await openRuntime(config, { clock, random, logger, metrics, caMode: 'create-or-load' });
+  } catch (err) {
+    release();
+    throw err;
+  }
   let engine: AcmeServer | undefined;
   let acmeApp: FastifyInstance | undefined;
   let statusApp: FastifyInstance | undefined;
@@ -100,7 +108,11 @@ export async function startServer(ctx: ServeContext): Promise<RunningServer> {
       await acmeApp?.close();
       await engine?.close();
       await statusApp?.close();
-      await runtime.close();
+      try {
+        await runtime.close();
+      } finally {
+        release();
+      }
     })());
   try {
     // Every issuing key must sign and verify before anything is offered.

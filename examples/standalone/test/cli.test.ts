@@ -28,6 +28,8 @@ describe('certwright usage', () => {
     [['issuer'], 'issuer needs a subcommand: issuer add [--key-type TYPE] | issuer retire <id>'],
     [['issuer', 'add', '--key-type', 'DSA'], '--key-type must be one of P-256, P-384, RSA-2048, RSA-3072, RSA-4096'],
     [['issuer', 'retire'], 'issuer retire <id> takes 1 argument, got 0'],
+    [['crl'], 'crl needs a subcommand: crl publish'],
+    [['crl', 'publish', 'now'], 'crl publish takes no arguments, got 1'],
     [['init', 'now'], 'init takes no arguments, got 1'],
   ])('%j exits 2 with the problem and the help', (args, message) => {
     const run = cli(args, { CERTWRIGHT_DATA_DIR: freshDir() });
@@ -40,7 +42,7 @@ describe('certwright usage', () => {
   it('help prints the commands and exits 0', () => {
     const run = cli(['help'], {});
     expect(run.status).toBe(0);
-    for (const command of ['init', 'serve', 'migrate', 'eab create', 'revoke <serial>', 'status']) expect(run.stdout).toContain(command);
+    for (const command of ['init', 'serve', 'migrate', 'eab create', 'revoke <serial>', 'status', 'issuer add', 'issuer retire <id>', 'crl publish']) expect(run.stdout).toContain(command);
   });
 });
 

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -172,6 +172,33 @@ describe('certwright serve', () => {
     writeFileSync(join(dir, 'crl.der'), crl);
     const crlText = openssl(['crl', '-inform', 'DER', '-in', join(dir, 'crl.der'), '-noout', '-text']);
     for (const pem of [leafPem, secondPem]) expect(crlText).toContain(new X509Certificate(pem).serialNumber.replace(/^(00)+/, ''));
+    const servedNumber = Number(/X509v3 CRL Number:\s+(\d+)/.exec(crlText)![1]);
+
+    // One server per data directory; CRLs come from the running server only.
+    const second = cli(['serve'], env);
+    expect(second.status).toBe(1);
+    expect(second.stderr).toContain(`another certwright serve (pid ${server.child.pid}) is using the data directory`);
+    const busy = cli(['crl', 'publish'], env);
+    expect(busy.status).toBe(1);
+    expect(busy.stderr).toContain(`the server (pid ${server.child.pid}) publishes CRLs for this data directory itself`);
     expect(await server.stop('SIGINT')).toBe(0);
+
+    const published = cli(['crl', 'publish'], env);
+    expect(published.status, published.stderr).toBe(0);
+    const number = Number(new RegExp(`CRL of ${issuerId} shard 0: number (\\d+), 2 entries`).exec(published.stdout)?.[1]);
+    expect(number).toBeGreaterThan(servedNumber);
+    const file = openssl(['crl', '-inform', 'DER', '-in', join(dir, 'data', 'crls', issuerId, '0.crl'), '-noout', '-text']);
+    expect(file).toMatch(new RegExp(`X509v3 CRL Number:\\s+${number}\\b`));
+  });
+
+  it('takes over the lock of a server that crashed', async () => {
+    server = await startServe(env);
+    const pid = server.child.pid!;
+    expect(readFileSync(join(dir, 'data', 'server.pid'), 'utf8')).toBe(`${pid}\n`);
+    expect(await server.stop('SIGKILL')).toBe(null);
+    expect(readFileSync(join(dir, 'data', 'server.pid'), 'utf8')).toBe(`${pid}\n`);
+    server = await startServe(env);
+    expect(await server.stop()).toBe(0);
+    expect(existsSync(join(dir, 'data', 'server.pid'))).toBe(false);
   });
 });
