@@ -47,6 +47,6 @@ export function opensslVerify(rootPath: string, untrustedPath: string, leafPath:
     return execFileSync('openssl', ['verify', '-CAfile', rootPath, '-untrusted', untrustedPath, leafPath], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`openssl verify of ${leafPath} against ${rootPath} failed: ${e.stdout ?? ''}${e.stderr ?? e.message}`);
+    throw new Error(`openssl verify of ${leafPath} against ${rootPath} failed: ${e.stdout ?? ''}${e.stderr ?? e.message}`, { cause: err });
   }
 }

@@ -17,6 +17,8 @@ export interface TestDns {
   readonly managementUrl: string;
   /** Makes `host` resolve (A) to `addresses`. */
   addA(host: string, addresses: readonly string[]): Promise<void>;
+  /** Publishes CAA records (RFC 8659) at `host`, e.g. `[{ tag: 'issue', value: 'ca.example' }]`. */
+  addCaa(host: string, policies: readonly { tag: string; value: string }[]): Promise<void>;
   /** Stops the server. */
   stop(): Promise<void>;
 }
@@ -67,15 +69,17 @@ export async function startTestDns(): Promise<TestDns> {
     }
     await pause(100);
   }
+  const manage = async (path: string, body: unknown): Promise<void> => {
+    const res = await fetch(`${managementUrl}${path}`, { method: 'POST', body: JSON.stringify(body) });
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`pebble-challtestsrv ${path} ${JSON.stringify(body)}: HTTP ${res.status}`);
+  };
   return {
     server: `127.0.0.1:${port}`,
     port,
     managementUrl,
-    async addA(host, addresses) {
-      const res = await fetch(`${managementUrl}/add-a`, { method: 'POST', body: JSON.stringify({ host: fqdn(host), addresses }) });
-      await res.arrayBuffer();
-      if (!res.ok) throw new Error(`pebble-challtestsrv /add-a ${host}: HTTP ${res.status}`);
-    },
+    addA: (host, addresses) => manage('/add-a', { host: fqdn(host), addresses }),
+    addCaa: (host, policies) => manage('/add-caa', { host: fqdn(host), policies }),
     stop,
   };
 }

@@ -11,13 +11,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectIssued, expectRevoked } from './checks.js';
-import { TEST_DOMAIN, startClientTestCa } from './harness.js';
+import { CAA_IDENTITY, TEST_DOMAIN, startClientTestCa } from './harness.js';
 import type { ClientTestCa } from './harness.js';
-import { describeRun, expectSuccess, runClient, tempDir } from './processes.js';
+import { describeRun, expectSuccess, freePort, runClient, tempDir } from './processes.js';
 
 const HTTP = `lego-http.${TEST_DOMAIN}`;
 const DNS = [`lego-dns.${TEST_DOMAIN}`, `www.lego-dns.${TEST_DOMAIN}`];
 const TLS = `lego-tls.${TEST_DOMAIN}`;
+const WRONG_PORT = `lego-wrong-port.${TEST_DOMAIN}`;
+const OTHER_CA = `lego-other-ca.${TEST_DOMAIN}`;
 const EXEC_HOOK = fileURLToPath(new URL('./hooks/lego-exec-dns.sh', import.meta.url));
 
 describe('lego against a certwright CA (real http-01, dns-01 and tls-alpn-01 validation)', () => {
@@ -46,16 +48,34 @@ describe('lego against a certwright CA (real http-01, dns-01 and tls-alpn-01 val
   beforeAll(async () => {
     ca = await startClientTestCa('lego');
     dir = tempDir('lego');
-    for (const name of [HTTP, ...DNS, TLS]) await ca.addName(name);
+    for (const name of [HTTP, ...DNS, TLS, WRONG_PORT, OTHER_CA]) await ca.addName(name);
+    await ca.dns.addCaa(HTTP, [{ tag: 'issue', value: CAA_IDENTITY }]);
+    await ca.dns.addCaa(OTHER_CA, [{ tag: 'issue', value: 'other-ca.example' }]);
   });
   afterAll(async () => {
     await ca?.stop();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('registers and obtains a certificate with http-01', async () => {
+  it('registers and obtains a certificate with http-01, the CAA record naming this CA', async () => {
     const run = expectSuccess(await lego([HTTP], httpSolver(), ['run']));
     issued[HTTP] = await expectIssued(ca, { ...files(HTTP), names: [HTTP], challenge: 'http-01', context: describeRun(run) });
+    const [validated] = await ca.validatedChallenges(issued[HTTP]);
+    expect(validated?.validationRecord, describeRun(run)).toContainEqual({ caa: expect.objectContaining({ outcome: 'authorized', domain: HTTP }) });
+  }, 120_000);
+
+  it('gets no certificate when it answers http-01 on a port the CA does not dial', async () => {
+    const run = await lego([WRONG_PORT], ['--http', '--http.port', `127.0.0.1:${await freePort()}`], ['run']);
+    expect(run.code, describeRun(run)).not.toBe(0);
+    expect(run.stdout + run.stderr, describeRun(run)).toContain('urn:ietf:params:acme:error:connection');
+    expect(run.stdout + run.stderr, describeRun(run)).toContain(`127.0.0.1 port ${ca.http01Port}`);
+  }, 120_000);
+
+  it('gets no certificate for a name whose CAA record names another CA', async () => {
+    const run = await lego([OTHER_CA], httpSolver(), ['run']);
+    expect(run.code, describeRun(run)).not.toBe(0);
+    expect(run.stdout + run.stderr, describeRun(run)).toMatch(/urn:ietf:params:acme:error:caa/);
+    expect(run.stdout + run.stderr, describeRun(run)).toContain('other-ca.example');
   }, 120_000);
 
   it('obtains a two-name certificate with dns-01 through the exec provider and the test DNS server', async () => {
