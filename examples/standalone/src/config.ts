@@ -62,6 +62,8 @@ export interface ServerConfig {
 
 /** The CT log list file: which logs, and how many SCTs each certificate needs. */
 export interface CtLogsConfig {
+  /** The setting it came from (`CERTWRIGHT_CT_LOGS` or `server.ctLogs`), for error messages. */
+  field: string;
   path: string;
   required: number;
   logs: { url: string; publicKey: string; operator: string; name?: string; acceptedFrom?: Date; acceptedUntil?: Date }[];
@@ -344,7 +346,7 @@ function loadCtLogs(path: string, field: string): CtLogsConfig {
     };
   });
   const required = expectPositiveInt(top['required'] ?? 1, `${field}: required`, logs.length);
-  return { path, required, logs };
+  return { field, path, required, logs };
 }
 
 /** The database URL with any password masked, for printing. */

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import {
+  CertwrightError,
   IssuerSet,
   createIssuanceEngine,
   createIssuer,
@@ -23,7 +24,7 @@ import { openSqlStore, type SqlStore } from '@certwright/core/sql';
 import { createSctCollector, type CtSubmitter } from '@certwright/ct';
 import { FileCrlNumberStore, createCrlPublisher, createOcspResponder, type CrlPublisher, type OcspResponder } from '@certwright/ocsp';
 import { loadOrCreateCa, type LoadedCa } from './ca-files.js';
-import type { StandaloneConfig } from './config.js';
+import { ConfigError, type StandaloneConfig } from './config.js';
 import type { CaMetrics } from './metrics.js';
 
 /** The listener path of OCSP (POST to it, GET below it). */
@@ -119,7 +120,14 @@ export async function openRuntime(config: StandaloneConfig, options: RuntimeOpti
     if (active.length === 0) throw new Error(`every issuing CA in ${config.dataDir} is retired; add one with \`certwright issuer add\``);
     const profiles = caProfiles(config.server.statusBaseUrl);
     const ctLogs = config.server.ctLogs;
-    const ct = ctLogs === undefined ? undefined : createSctCollector({ logs: ctLogs.logs, required: ctLogs.required, clock, logger });
+    let ct: CtSubmitter | undefined;
+    if (ctLogs !== undefined) {
+      try {
+        ct = createSctCollector({ logs: ctLogs.logs, required: ctLogs.required, clock, logger });
+      } catch (err) {
+        throw new ConfigError(ctLogs.field, `${ctLogs.path}: ${err instanceof CertwrightError ? err.detail : (err as Error).message}`);
+      }
+    }
     const issuance = createIssuanceEngine({ store, issuers, profiles, clock, random, logger, ...(ct === undefined ? {} : { ct }) });
     const crls = createCrlPublisher({
       store,
