@@ -2,22 +2,11 @@
  * cRLNumber allocation (RFC 5280 §5.2.3: "monotonically increasing sequence
  * number for a given CRL scope and CRL issuer"). One counter per issuer and
  * shard; a number handed out is never handed out again, even after a
- * restart (for the persistent implementations).
+ * restart (for the persistent implementations). The interface is core's
+ * `CrlNumberStore` role, which `MemoryStore` and the SQL store (schema
+ * version 2) also implement; this module adds a standalone in-memory one.
  */
-
-/** The scope of a counter: one issuer's CRL shard. */
-export interface CrlScope {
-  issuerId: string;
-  shard: number;
-}
-
-/** Allocates strictly increasing CRL numbers per scope. */
-export interface CrlNumberStore {
-  /** The next number for `scope` (the first is 1); persisted before it is returned. */
-  next(scope: CrlScope): Promise<bigint>;
-  /** The last number handed out for `scope`, or 0 when none was. */
-  current(scope: CrlScope): Promise<bigint>;
-}
+import type { CrlNumberStore, CrlScope } from '@certwright/core';
 
 /** The key of a scope in maps and files: `<issuerId>/<shard>`. */
 export function crlScopeKey(scope: CrlScope): string {

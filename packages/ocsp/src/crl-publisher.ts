@@ -19,7 +19,8 @@ import {
 import { createBackgroundTask, type BackgroundTask, type Timers } from './background-task.js';
 import { signCrl } from './crl-encode.js';
 import { writeCrlFiles } from './crl-files.js';
-import { crlScopeKey, type CrlNumberStore, type CrlScope } from './crl-number-store.js';
+import type { CrlNumberStore, CrlScope } from '@certwright/core';
+import { crlScopeKey } from './crl-number-store.js';
 
 /** One generated CRL. */
 export interface GeneratedCrl {

@@ -7,7 +7,8 @@
  */
 import { open, readFile, rename } from 'node:fs/promises';
 import { CertwrightError } from '@certwright/core';
-import { crlScopeKey, type CrlNumberStore, type CrlScope } from './crl-number-store.js';
+import type { CrlNumberStore, CrlScope } from '@certwright/core';
+import { crlScopeKey } from './crl-number-store.js';
 
 interface FileFormat {
   version: 1;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DAY, FakeClock, IssuerSet, MemoryStore, createIntermediateCa, createRootCa, cryptoRandom, derReader, splitSigned, isCertwrightError } from '@certwright/core';
-import { CRL_OIDS, MemoryCrlNumberStore, compileCrlRoute, createCrlPublisher, encodeTbsCertList, type CrlNumberStore, type Timers } from '../src/index.js';
+import { CRL_OIDS, MemoryCrlNumberStore, compileCrlRoute, createCrlPublisher, encodeTbsCertList, type Timers } from '../src/index.js';
+import type { CrlNumberStore } from '@certwright/core';
 import { addRecord } from './helpers.js';
 
 async function setup() {
