@@ -15,7 +15,7 @@ import { redactUrl, type StandaloneConfig } from './config.js';
 import type { CaMetrics } from './metrics.js';
 import { acmeRoute, addRequestLog } from './request-log.js';
 import { openRuntime, type CaRuntime } from './runtime.js';
-import { issueServerCertificate, serverNames } from './server-certificate.js';
+import { createTlsRenewal, issueServerCertificate, serverNames } from './server-certificate.js';
 import { createStatusApp } from './status-app.js';
 import { createValidators, resolverServers } from './validators.js';
 
@@ -103,8 +103,10 @@ export async function startServer(ctx: ServeContext): Promise<RunningServer> {
   let acmeApp: FastifyInstance | undefined;
   let statusApp: FastifyInstance | undefined;
   let stopping: Promise<void> | undefined;
+  let stopRenewal: (() => void) | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
+      stopRenewal?.();
       await acmeApp?.close();
       await engine?.close();
       await statusApp?.close();
@@ -146,8 +148,10 @@ export async function startServer(ctx: ServeContext): Promise<RunningServer> {
     const recovered = await recoverAtStart(runtime, engine, clock);
     engine.startRecovery({ intervalMs: MINUTE });
 
-    const tls = await issueServerCertificate(runtime.issuance, serverNames(server.listen, server.externalUrl));
-    acmeApp = Fastify({ logger: false, https: { key: tls.key, cert: tls.cert } });
+    const names = serverNames(server.listen, server.externalUrl);
+    const tls = await issueServerCertificate(runtime.issuance, names);
+    const https = Fastify({ logger: false, https: { key: tls.key, cert: tls.cert } });
+    acmeApp = https;
     const basePath = new URL(server.externalUrl).pathname.replace(/\/+$/, '');
     addRequestLog(acmeApp, { listener: 'acme', logger, metrics, route: (path) => acmeRoute(path, `${basePath}/`), acmeBasePath: `${basePath}/` });
     await acmeApp.register(acmePlugin, { prefix: basePath, server: engine, baseUrl: server.externalUrl });
@@ -156,6 +160,13 @@ export async function startServer(ctx: ServeContext): Promise<RunningServer> {
     await listenOn(acmeApp, server.listen.host, server.listen.port, 'CERTWRIGHT_LISTEN');
     await listenOn(statusApp, server.statusListen.host, server.statusListen.port, 'CERTWRIGHT_STATUS_LISTEN');
     runtime.ocsp.start();
+    stopRenewal = createTlsRenewal({
+      current: tls,
+      issue: () => issueServerCertificate(runtime.issuance, names),
+      apply: (material) => https.server.setSecureContext({ key: material.key, cert: material.cert }),
+      clock,
+      logger,
+    }).schedule(HOUR);
 
     const version = await runtime.store.schemaVersion();
     out('certwright standalone CA');

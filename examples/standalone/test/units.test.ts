@@ -3,7 +3,8 @@ import { redactUrl } from '../src/config.js';
 import { Counter, Histogram, createMetrics } from '../src/metrics.js';
 import { acmeRoute } from '../src/request-log.js';
 import { caProfiles } from '../src/runtime.js';
-import { serverNames } from '../src/server-certificate.js';
+import { FakeClock, memoryLogger } from '@certwright/core';
+import { createTlsRenewal, renewalDue, serverNames, type ServerTlsMaterial } from '../src/server-certificate.js';
 
 describe('metrics exposition', () => {
   it('renders counters with sorted, escaped labels', () => {
@@ -70,5 +71,54 @@ describe('helpers', () => {
       expect(profile.ocspUrl).toBe('http://pki.corp.example/ocsp/');
       expect(profile.crlUrlTemplate).toBe('http://pki.corp.example/crl/{issuerId}/{shard}.crl');
     }
+  });
+});
+
+describe('renewal of the listener certificate', () => {
+  const material = (serial: string, notBefore: string, days: number): ServerTlsMaterial => ({
+    key: 'k',
+    cert: 'c',
+    serial,
+    names: ['localhost'],
+    notBefore: new Date(notBefore),
+    notAfter: new Date(new Date(notBefore).getTime() + days * 86_400_000),
+  });
+
+  it('is due in the last third of the lifetime', () => {
+    const m = material('a', '2026-01-01T00:00:00Z', 90);
+    expect(renewalDue(m, new Date('2026-02-28T23:59:59Z'))).toBe(false);
+    expect(renewalDue(m, new Date('2026-03-02T00:00:00Z'))).toBe(true);
+  });
+
+  it('renews once when due, swaps the certificate in, and logs a failure without throwing', async () => {
+    const clock = new FakeClock(new Date('2026-01-10T00:00:00Z'));
+    const logger = memoryLogger();
+    const applied: string[] = [];
+    let fail = false;
+    let issued = 0;
+    const renewal = createTlsRenewal({
+      current: material('a', '2026-01-01T00:00:00Z', 90),
+      issue: async () => {
+        if (fail) throw new Error('issuer unavailable');
+        issued += 1;
+        return material(`r${issued}`, clock.now().toISOString(), 90);
+      },
+      apply: (m) => applied.push(m.serial),
+      clock,
+      logger,
+    });
+    expect(await renewal.check()).toBe(false);
+    expect(issued).toBe(0);
+    clock.set(new Date('2026-03-05T00:00:00Z'));
+    fail = true;
+    expect(await renewal.check()).toBe(false);
+    expect(logger.events).toContainEqual(expect.objectContaining({ level: 'error', event: 'tls.renewalFailed', serial: 'a', error: 'issuer unavailable' }));
+    fail = false;
+    const [first, second] = await Promise.all([renewal.check(), renewal.check()]);
+    expect([first, second]).toEqual([true, false]);
+    expect(applied).toEqual(['r1']);
+    expect(logger.events).toContainEqual(expect.objectContaining({ event: 'tls.renewed', serial: 'r1', previous: 'a' }));
+    // The new certificate is fresh: nothing more to do.
+    expect(await renewal.check()).toBe(false);
   });
 });
