@@ -107,6 +107,21 @@ function plain(status: number, text: string, extra: Record<string, string> = {})
   return { status, headers: { 'content-type': 'text/plain; charset=utf-8', ...extra }, body: text };
 }
 
+/**
+ * A 304 for a conditional GET whose If-None-Match names the current ETag
+ * (RFC 9110 §13.1.2), so caches revalidate without a new body; `undefined`
+ * otherwise.
+ */
+function notModified(req: OcspHttpRequest, headers: Record<string, string>): OcspHttpResponse | undefined {
+  if (req.method.toUpperCase() !== 'GET') return undefined;
+  const condition = headerValue(req.headers, 'if-none-match');
+  if (condition === undefined || headers.etag === undefined) return undefined;
+  const tags = condition.split(',').map((t) => t.trim().replace(/^W\//, ''));
+  if (!tags.includes(headers.etag) && !tags.includes('*')) return undefined;
+  const { 'content-type': _type, 'content-length': _length, ...rest } = headers;
+  return { status: 304, headers: rest, body: undefined };
+}
+
 function pathOf(url: string): string | undefined {
   try {
     // Only the raw path matters: keep percent-escapes as the client sent them.
@@ -166,7 +181,7 @@ export async function createOcspResponder(options: OcspResponderOptions): Promis
   const crls = options.crls;
   const crlRoute: CrlRoute | undefined = crls === undefined ? undefined : compileCrlRoute(options.crlPath ?? crls.urlTemplate ?? DEFAULT_CRL_PATH);
 
-  const answerDer = async (der: Uint8Array): Promise<OcspHttpResponse> => {
+  const answerDer = async (req: OcspHttpRequest, der: Uint8Array): Promise<OcspHttpResponse> => {
     let request;
     try {
       request = parseOcspRequest(der);
@@ -176,8 +191,9 @@ export async function createOcspResponder(options: OcspResponderOptions): Promis
     }
     let nonce: Uint8Array | undefined;
     if (nonces === 'echo' && request.nonce !== undefined) {
-      // The nonce extnValue holds an OCTET STRING: tag, length (< 128 here) and 1–32 octets (RFC 8954 §2.1).
-      if (request.nonce.length < 3 || request.nonce.length > MAX_NONCE_OCTETS + 2) return ocspError('malformedRequest');
+      // The nonce extnValue holds an OCTET STRING of 1–32 octets (RFC 8954 §2.1): tag, one length octet, value.
+      const n = request.nonce;
+      if (n.length < 3 || n.length > MAX_NONCE_OCTETS + 2 || n[0] !== 0x04 || n[1] !== n.length - 2) return ocspError('malformedRequest');
       nonce = request.nonce;
     }
     const answer = await source.answer(request.certId, nonce);
@@ -188,22 +204,20 @@ export async function createOcspResponder(options: OcspResponderOptions): Promis
     const r = answer.response;
     const now = clock.now();
     if (r.nonce) return ocspBody(r.der, { 'cache-control': 'no-store', date: now.toUTCString() });
-    return ocspBody(r.der, cachingHeaders({ now, thisUpdate: r.thisUpdate, nextUpdate: r.nextUpdate, etag: r.etag }));
+    const response = ocspBody(r.der, cachingHeaders({ now, thisUpdate: r.thisUpdate, nextUpdate: r.nextUpdate, etag: r.etag }));
+    return notModified(req, response.headers as Record<string, string>) ?? response;
   };
 
-  const serveCrl = async (issuerId: string, shard: number): Promise<OcspHttpResponse> => {
+  const serveCrl = async (req: OcspHttpRequest, issuerId: string, shard: number): Promise<OcspHttpResponse> => {
     const crl = await crls!.latest(issuerId, shard);
     if (crl === undefined) return plain(404, 'No such CRL');
     const etag = `"${createHash('sha256').update(crl.der).digest('hex').slice(0, 32)}"`;
-    return {
-      status: 200,
-      headers: {
-        'content-type': 'application/pkix-crl',
-        'content-length': String(crl.der.length),
-        ...cachingHeaders({ now: clock.now(), thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate, etag }),
-      },
-      body: crl.der,
+    const headers = {
+      'content-type': 'application/pkix-crl',
+      'content-length': String(crl.der.length),
+      ...cachingHeaders({ now: clock.now(), thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate, etag }),
     };
+    return notModified(req, headers) ?? { status: 200, headers, body: crl.der };
   };
 
   const route = async (req: OcspHttpRequest): Promise<OcspHttpResponse> => {
@@ -213,7 +227,7 @@ export async function createOcspResponder(options: OcspResponderOptions): Promis
     const crl = crlRoute?.match(path);
     if (crl !== undefined) {
       if (method !== 'GET') return plain(405, 'Method not allowed', { allow: 'GET' });
-      return serveCrl(crl.issuerId, crl.shard);
+      return serveCrl(req, crl.issuerId, crl.shard);
     }
     const bare = ocspPath.slice(0, -1);
     if (method === 'POST' && (path === ocspPath || (bare !== '' && path === bare))) {
@@ -221,7 +235,7 @@ export async function createOcspResponder(options: OcspResponderOptions): Promis
       if (type !== 'application/ocsp-request') return ocspError('malformedRequest');
       const body = req.body ?? new Uint8Array(0);
       if (body.length > maxRequestBytes) return ocspError('malformedRequest');
-      return answerDer(body);
+      return answerDer(req, body);
     }
     if (!path.startsWith(ocspPath)) return plain(404, 'Not found');
     if (method !== 'GET') return plain(405, 'Method not allowed', { allow: 'GET, POST' });
@@ -231,7 +245,7 @@ export async function createOcspResponder(options: OcspResponderOptions): Promis
     } catch {
       return ocspError('malformedRequest');
     }
-    return answerDer(der);
+    return answerDer(req, der);
   };
 
   const revoked = async (revocation: Revocation): Promise<void> => {

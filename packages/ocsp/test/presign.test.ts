@@ -185,6 +185,39 @@ describe('pre-signed responses', () => {
     expect(decodeOcspResponse(tooLong.body as Uint8Array).status).toBe(1);
   });
 
+  it('answers a conditional GET naming the current ETag with 304 and no body', async () => {
+    const b64 = encodeURIComponent(Buffer.from(requestFor(f.inter, '01')).toString('base64'));
+    const first = await f.responder.handle({ method: 'GET', url: `/${b64}`, headers: {}, body: undefined });
+    const etag = first.headers.etag as string;
+    const again = await f.responder.handle({ method: 'GET', url: `/${b64}`, headers: { 'If-None-Match': `"other", ${etag}` }, body: undefined });
+    expect(again.status).toBe(304);
+    expect(again.body).toBeUndefined();
+    expect(again.headers.etag).toBe(etag);
+    expect(again.headers['content-type']).toBeUndefined();
+    const changed = await f.responder.handle({ method: 'GET', url: `/${b64}`, headers: { 'if-none-match': '"other"' }, body: undefined });
+    expect(changed.status).toBe(200);
+    const posted = await f.responder.handle({ method: 'POST', url: '/', headers: { 'content-type': 'application/ocsp-request', 'if-none-match': etag }, body: requestFor(f.inter, '01') });
+    expect(posted.status).toBe(200);
+  });
+
+  it('refuses an echoed nonce that is not an OCTET STRING of 1–32 octets', async () => {
+    const echo = await createOcspResponder({ store: f.store, issuers: f.issuers, clock: f.clock, nonces: 'echo' });
+    const h = f.inter.hashes.sha1;
+    const withNonceValue = (value: Uint8Array) =>
+      der.encodeDer(
+        der.sequence(
+          der.sequence(
+            der.sequence(der.sequence(certIdDer({ hashAlgorithm: 'sha1', issuerNameHash: h.nameHash, issuerKeyHash: h.keyHash, serialHex: '01' }))),
+            der.explicit(2, der.sequence(der.sequence(der.oid('1.3.6.1.5.5.7.48.1.2'), der.octetString(value)))),
+          ),
+        ),
+      );
+    for (const value of [der.encodeDer(der.integer(5)), Uint8Array.of(4, 0), Uint8Array.of(4, 5, 1)]) {
+      const res = await echo.handle({ method: 'POST', url: '/', headers: { 'content-type': 'application/ocsp-request' }, body: withNonceValue(value) });
+      expect(decodeOcspResponse(res.body as Uint8Array).status).toBe(1);
+    }
+  });
+
   it('runs passes in the background between start() and stop()', async () => {
     const pending: (() => void)[] = [];
     const timers: Timers = { setTimeout: (fn) => pending.push(fn), clearTimeout: () => pending.splice(0) };
@@ -231,6 +264,24 @@ describe('delegated responders', () => {
     await expect(createOcspResponder({ store: f.store, issuers: new IssuerSet([f.root]), clock: f.clock, delegated: { root: noEku } })).rejects.toThrow('id-kp-OCSPSigning');
     await expect(createOcspResponder({ store: f.store, issuers: f.issuers, clock: f.clock, delegated: { nobody: good } })).rejects.toThrow('unknown issuer nobody');
     await expect(createDelegatedResponder({ issuer: f.inter, keyType: 'P-256', validitySeconds: 10 * 365 * 86400, clock: f.clock, random })).rejects.toThrow('would be after issuer inter');
+  });
+});
+
+describe('delegated responder certificates', () => {
+  it('are refused when the issuer did not sign them', async () => {
+    const f = await fixture();
+    const forged = await createDelegatedResponder({ issuer: { ...f.inter, signer: f.other.signer, signatureAlgorithmDer: f.other.signatureAlgorithmDer }, keyType: 'P-256', validitySeconds: 3600, clock: f.clock, random: cryptoRandom() });
+    await expect(createOcspResponder({ store: f.store, issuers: f.issuers, clock: f.clock, delegated: { inter: forged } })).rejects.toThrow("signature does not verify with the issuer's key");
+  });
+
+  it('reject bad options, naming them', async () => {
+    const f = await fixture();
+    const random = cryptoRandom();
+    const signer = f.inter.signer;
+    await expect(createDelegatedResponder({ issuer: f.inter, keyType: 'P-256', validitySeconds: 0, clock: f.clock, random })).rejects.toThrow('validitySeconds must be a positive integer');
+    await expect(createDelegatedResponder({ issuer: f.inter, keyType: 'P-256', validitySeconds: 60, backdateSeconds: -1, clock: f.clock, random })).rejects.toThrow('backdateSeconds');
+    await expect(createDelegatedResponder({ issuer: f.inter, keyType: 'P-256', signer, validitySeconds: 60, clock: f.clock, random })).rejects.toThrow('exactly one of keyType and signer');
+    await expect(createDelegatedResponder({ issuer: f.inter, validitySeconds: 60, clock: f.clock, random })).rejects.toSatisfy((e) => isCertwrightError(e, 'serverInternal'));
   });
 });
 

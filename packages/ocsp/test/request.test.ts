@@ -82,6 +82,14 @@ describe('parseOcspRequest', () => {
     ['critical FALSE encoded', buildRequest({ requestExtensions: [der.sequence(der.oid('1.2.3.4'), der.boolean(false), der.octetString(Uint8Array.of(5, 0)))] }), 'default critical FALSE'],
     ['duplicate extension', buildRequest({ nonce: Uint8Array.of(1), requestExtensions: [der.sequence(der.oid(OCSP_OIDS.nonce), der.octetString(Uint8Array.of(4, 0)))] }), 'duplicate extension'],
     ['not a SEQUENCE', der.encodeDer(der.octetString(valid)), 'OCSPRequest: expected tag 0x30'],
+    ['three top-level fields', der.encodeDer(der.sequence(der.sequence(der.sequence()), der.explicit(0, der.sequence()), der.NULL_DER)), 'OCSPRequest must have 1 or 2 fields'],
+    ['a second field other than [0]', der.encodeDer(der.sequence(der.sequence(der.sequence()), der.NULL_DER)), 'optionalSignature must be [0]'],
+    ['an unknown TBSRequest field', der.encodeDer(der.sequence(der.sequence(der.sequence(der.sequence(der.sequence())), der.NULL_DER))), 'TBSRequest has unexpected fields'],
+    ['a CertID of three fields', der.encodeDer(der.sequence(der.sequence(der.sequence(der.sequence(der.sequence(der.sequence(der.oid(CERT_ID_HASH_OIDS.sha1)), der.octetString(new Uint8Array(20)), der.octetString(new Uint8Array(20)))))))), 'CertID must have 4 fields, found 3'],
+    ['a hashAlgorithm of three fields', der.encodeDer(der.sequence(der.sequence(der.sequence(der.sequence(der.sequence(der.sequence(der.oid(CERT_ID_HASH_OIDS.sha1), der.NULL_DER, der.NULL_DER), der.octetString(new Uint8Array(20)), der.octetString(new Uint8Array(20)), der.integer(1))))))), 'hashAlgorithm has more than two fields'],
+    ['a Request with a second field other than [0]', der.encodeDer(der.sequence(der.sequence(der.sequence(der.sequence(der.sequence(der.sequence(der.oid(CERT_ID_HASH_OIDS.sha1)), der.octetString(new Uint8Array(20)), der.octetString(new Uint8Array(20)), der.integer(1)), der.NULL_DER))))), 'singleRequestExtensions must be [0]'],
+    ['an extension with trailing fields', buildRequest({ requestExtensions: [der.sequence(der.oid('1.2.3.4'), der.octetString(Uint8Array.of(5, 0)), der.NULL_DER)] }), 'extension 1.2.3.4 has trailing fields'],
+    ['requestExtensions wrapping two values', der.encodeDer(der.sequence(der.sequence(der.sequence(), der.explicit(2, der.sequence(), der.sequence())))), 'requestExtensions must wrap one Extensions SEQUENCE'],
   ];
   for (const [name, bytes, rule] of cases) {
     it(`rejects ${name} as malformed`, () => expectMalformed(() => parseOcspRequest(bytes), rule));
