@@ -77,8 +77,11 @@ export function createOcspResponseSource(options: OcspResponseSourceOptions): Oc
       }
       const lookup = await lookupStatus(store, issuer, certId.serial);
       if (!lookup.known) return { kind: 'unauthorized', why: lookup.why };
+      const identity = identityFor(issuer.id);
+      // A response must not outlive its signing certificate (RFC 5019 §4); once that expired there is nothing valid to send.
+      if (identity.notAfter.getTime() <= now.getTime()) return { kind: 'unauthorized', why: 'signing certificate expired' };
       const response = await signOcspResponse({
-        identity: identityFor(issuer.id),
+        identity,
         serial: certId.serial,
         hashAlgorithm: certId.hashAlgorithm,
         certStatus: lookup.status,
@@ -97,9 +100,10 @@ export function createOcspResponseSource(options: OcspResponseSourceOptions): Oc
       const issuer = issuers.byId(record.issuerId);
       if (issuer === undefined) return;
       const lookup = await lookupStatus(store, issuer, serial);
-      if (!lookup.known) return;
+      const identity = identityFor(issuer.id);
+      if (!lookup.known || identity.notAfter.getTime() <= clock.now().getTime()) return;
       for (const hashAlgorithm of presignHashes) {
-        await cache.put(await signOcspResponse({ identity: identityFor(issuer.id), serial, hashAlgorithm, certStatus: lookup.status, now: clock.now(), timing }));
+        await cache.put(await signOcspResponse({ identity, serial, hashAlgorithm, certStatus: lookup.status, now: clock.now(), timing }));
       }
     },
 
@@ -107,6 +111,7 @@ export function createOcspResponseSource(options: OcspResponseSourceOptions): Oc
       const report: RefreshReport = { signed: 0, fresh: 0 };
       for (const issuer of issuers.all()) {
         const identity = identityFor(issuer.id);
+        if (identity.notAfter.getTime() <= clock.now().getTime()) continue;
         let cursor: string | undefined;
         do {
           const now = clock.now();

@@ -285,6 +285,17 @@ describe('delegated responder certificates', () => {
   });
 });
 
+describe('expired signing certificates', () => {
+  it('give unauthorized rather than a response that ends before it starts', async () => {
+    const f = await fixture();
+    await addRecord(f.store, { serial: '09', issuerId: 'inter', notAfter: new Date(f.clock.now().getTime() + 400 * 86400 * 1000), at: f.clock.now(), state: 'issued' });
+    await f.responder.refresh();
+    f.clock.advance(366 * 86400 * 1000); // past the intermediate's notAfter, not the record's
+    expect((await ask(f, f.inter, '09')).decoded.status).toBe(6);
+    expect(await f.responder.refresh()).toEqual({ signed: 0, fresh: 0 });
+  });
+});
+
 describe('responder configuration', () => {
   it('rejects bad options naming them', async () => {
     const f = await fixture();
