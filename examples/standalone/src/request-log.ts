@@ -12,8 +12,8 @@ const ACME_ROUTES = new Set(['directory', 'new-nonce', 'new-account', 'new-order
 
 /** The route label of an ACME path below `basePath` (`finalize` for `order/<id>/finalize`, `other` for anything unknown). */
 export function acmeRoute(path: string, basePath: string): string {
-  const rest = path.startsWith(basePath) ? path.slice(basePath.length) : path;
-  const segments = rest.split('/').filter((s) => s !== '');
+  if (!path.startsWith(basePath)) return 'other';
+  const segments = path.slice(basePath.length).split('/').filter((s) => s !== '');
   const first = segments[0] ?? '';
   if (!ACME_ROUTES.has(first)) return 'other';
   if (first === 'order' && segments[2] === 'finalize') return 'finalize';
@@ -39,7 +39,7 @@ function accountFromJws(body: unknown): string | undefined {
 /** The account and order a request concerns, from the JWS `kid` and the path. */
 function acmeSubjects(request: FastifyRequest, path: string, basePath: string): Record<string, string> {
   const out: Record<string, string> = {};
-  const segments = path.slice(basePath.length).split('/').filter((s) => s !== '');
+  const segments = path.startsWith(basePath) ? path.slice(basePath.length).split('/').filter((s) => s !== '') : [];
   const account = accountFromJws(request.body) ?? (segments[0] === 'acct' ? segments[1] : undefined);
   if (account !== undefined) out['account'] = account;
   if (segments[0] === 'order' && segments[1] !== undefined) out['order'] = segments[1];

@@ -47,6 +47,7 @@ describe('helpers', () => {
     expect(acmeRoute('/acct/a1/orders', '/')).toBe('orders');
     expect(acmeRoute('/chall/xyz', '/')).toBe('chall');
     expect(acmeRoute('/wp-admin/x', '/')).toBe('other');
+    expect(acmeRoute('/directory', '/acme/')).toBe('other');
   });
 
   it('masks database passwords', () => {
