@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -84,6 +85,32 @@ describe('pnpm start (examples/standalone)', () => {
     const badEnv = failingStart(freshDir(), { CERTWRIGHT_HTTP01_PORT: '80000' });
     expect(badEnv.status).toBe(1);
     expect(badEnv.stderr).toContain('configuration: CERTWRIGHT_HTTP01_PORT: must be a TCP port');
+  });
+
+  it('serves under the path of CERTWRIGHT_EXTERNAL_URL, with the external host in its certificate', async () => {
+    const port = await freePort();
+    const server = await startServe({ CERTWRIGHT_DATA_DIR: freshDir(), ...(await ports()), CERTWRIGHT_LISTEN: `127.0.0.1:${port}`, CERTWRIGHT_EXTERNAL_URL: `https://localhost:${port}/acme/` }, 'main');
+    try {
+      expect(server.directoryUrl).toBe(`https://localhost:${port}/acme/directory`);
+      expect(server.stdout()).toContain('for 127.0.0.1, localhost');
+      const ca = readFileSync(server.rootPath, 'utf8');
+      const get = (url: string) =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          httpsRequest(url, { ca }, (res) => {
+            let body = '';
+            res.setEncoding('utf8').on('data', (d: string) => (body += d));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          })
+            .on('error', reject)
+            .end();
+        });
+      const directory = await get(server.directoryUrl);
+      expect(directory.status).toBe(200);
+      expect(JSON.parse(directory.body).newNonce).toBe(`https://localhost:${port}/acme/new-nonce`);
+      expect((await get(`https://localhost:${port}/directory`)).status).toBe(404);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
   });
 
   it('says which setting to change when the listen address is taken', async () => {
