@@ -3,7 +3,12 @@ import { redactUrl } from '../src/config.js';
 import { Counter, Histogram, createMetrics } from '../src/metrics.js';
 import { acmeRoute } from '../src/request-log.js';
 import { caProfiles } from '../src/runtime.js';
-import { FakeClock, memoryLogger } from '@certwright/core';
+import { checkReadiness } from '../src/status-app.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeClock, createIssuer, createRootCa, memoryLogger, seededRandom, type Signer } from '@certwright/core';
+import { openSqlStore } from '@certwright/core/sql';
 import { createTlsRenewal, renewalDue, serverNames, type ServerTlsMaterial } from '../src/server-certificate.js';
 
 describe('metrics exposition', () => {
@@ -123,3 +128,36 @@ describe('renewal of the listener certificate', () => {
     expect(await renewal.check()).toBe(false);
   });
 });
+
+describe('readiness', () => {
+  it('is ready when the store answers and the key signs; names the failing check otherwise', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'certwright-ready-'));
+    try {
+      const clock = new FakeClock();
+      const random = seededRandom(7);
+      const root = await createRootCa({ subject: [{ type: 'CN', value: 'Readiness Root' }], keyType: 'P-256', validitySeconds: 86400 * 30, clock, random });
+      const store = await openSqlStore({ url: `sqlite:${join(dir, 'ready.sqlite')}` });
+      expect(await checkReadiness(store, [root], clock)).toEqual({ ready: true, checks: { store: 'ok', issuingKey: 'ok' } });
+
+      const wrongKey = createIssuer({ certificate: root.certificate, signer: { ...pick(root.signer), sign: async () => new Uint8Array([0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01]) } });
+      const badSignature = await checkReadiness(store, [wrongKey], clock);
+      expect(badSignature.ready).toBe(false);
+      expect(badSignature.checks.issuingKey).toBe(`failed: the signature of ${root.id} does not verify with its certificate`);
+
+      const unreachable = createIssuer({ certificate: root.certificate, signer: { ...pick(root.signer), sign: async () => Promise.reject(new Error('token removed')) } });
+      expect((await checkReadiness(store, [unreachable], clock)).checks.issuingKey).toBe(`failed: ${root.id}: token removed`);
+
+      await store.close();
+      const closed = await checkReadiness(store, [root], clock);
+      expect(closed.ready).toBe(false);
+      expect(closed.checks.store).toMatch(/^failed: /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** The plain fields of a signer (its class's own properties). */
+function pick(signer: Signer): Pick<Signer, 'algorithm' | 'publicKeySpki'> {
+  return { algorithm: signer.algorithm, publicKeySpki: signer.publicKeySpki };
+}
