@@ -18,7 +18,7 @@ export class MemoryCrlNumberStore implements CrlNumberStore {
   readonly #numbers = new Map<string, bigint>();
 
   /** @inheritdoc */
-  async next(scope: CrlScope): Promise<bigint> {
+  async nextCrlNumber(scope: CrlScope): Promise<bigint> {
     const key = crlScopeKey(scope);
     const n = (this.#numbers.get(key) ?? 0n) + 1n;
     this.#numbers.set(key, n);
@@ -26,7 +26,7 @@ export class MemoryCrlNumberStore implements CrlNumberStore {
   }
 
   /** @inheritdoc */
-  async current(scope: CrlScope): Promise<bigint> {
+  async currentCrlNumber(scope: CrlScope): Promise<bigint> {
     return this.#numbers.get(crlScopeKey(scope)) ?? 0n;
   }
 }

@@ -117,7 +117,7 @@ export function createCrlPublisher(options: CrlPublisherOptions): CrlPublisher {
     const notAfterFrom = new Date(thisUpdate.getTime() - intervalSeconds * 1000);
     const revocations = await store.listRevocations(issuer.id, shardCount > 1 ? { shard, notAfterFrom } : { notAfterFrom });
     const url = urlTemplate === undefined ? undefined : crlUrlFor({ crlUrlTemplate: urlTemplate }, issuer, shard);
-    const number = await crlNumbers.next(scope);
+    const number = await crlNumbers.nextCrlNumber(scope);
     const der = await signCrl(
       {
         thisUpdate,

@@ -77,7 +77,7 @@ export class FileCrlNumberStore implements CrlNumberStore {
   }
 
   /** @inheritdoc */
-  next(scope: CrlScope): Promise<bigint> {
+  nextCrlNumber(scope: CrlScope): Promise<bigint> {
     const run = this.#queue.then(async () => {
       const key = crlScopeKey(scope);
       const previous = this.#numbers.get(key) ?? 0n;
@@ -96,7 +96,7 @@ export class FileCrlNumberStore implements CrlNumberStore {
   }
 
   /** @inheritdoc */
-  async current(scope: CrlScope): Promise<bigint> {
+  async currentCrlNumber(scope: CrlScope): Promise<bigint> {
     await this.#queue;
     return this.#numbers.get(crlScopeKey(scope)) ?? 0n;
   }

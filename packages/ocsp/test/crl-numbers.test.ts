@@ -18,12 +18,12 @@ afterEach(() => {
 describe('CRL number stores', () => {
   it('count per issuer and shard, from 1', async () => {
     for (const store of [new MemoryCrlNumberStore(), await FileCrlNumberStore.open(join(tempDir(), 'n.json'))]) {
-      expect(await store.current({ issuerId: 'a', shard: 0 })).toBe(0n);
-      expect(await store.next({ issuerId: 'a', shard: 0 })).toBe(1n);
-      expect(await store.next({ issuerId: 'a', shard: 0 })).toBe(2n);
-      expect(await store.next({ issuerId: 'a', shard: 1 })).toBe(1n);
-      expect(await store.next({ issuerId: 'b', shard: 0 })).toBe(1n);
-      expect(await store.current({ issuerId: 'a', shard: 0 })).toBe(2n);
+      expect(await store.currentCrlNumber({ issuerId: 'a', shard: 0 })).toBe(0n);
+      expect(await store.nextCrlNumber({ issuerId: 'a', shard: 0 })).toBe(1n);
+      expect(await store.nextCrlNumber({ issuerId: 'a', shard: 0 })).toBe(2n);
+      expect(await store.nextCrlNumber({ issuerId: 'a', shard: 1 })).toBe(1n);
+      expect(await store.nextCrlNumber({ issuerId: 'b', shard: 0 })).toBe(1n);
+      expect(await store.currentCrlNumber({ issuerId: 'a', shard: 0 })).toBe(2n);
     }
   });
 
@@ -31,9 +31,9 @@ describe('CRL number stores', () => {
     const dir = tempDir();
     const path = join(dir, 'n.json');
     const store = await FileCrlNumberStore.open(path);
-    const numbers = await Promise.all(Array.from({ length: 20 }, () => store.next({ issuerId: 'a', shard: 3 })));
+    const numbers = await Promise.all(Array.from({ length: 20 }, () => store.nextCrlNumber({ issuerId: 'a', shard: 3 })));
     expect(new Set(numbers).size).toBe(20);
-    expect(await (await FileCrlNumberStore.open(path)).current({ issuerId: 'a', shard: 3 })).toBe(20n);
+    expect(await (await FileCrlNumberStore.open(path)).currentCrlNumber({ issuerId: 'a', shard: 3 })).toBe(20n);
     expect(readdirSync(dir)).toEqual(['n.json']);
   });
 

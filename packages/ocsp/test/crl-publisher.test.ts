@@ -107,9 +107,9 @@ describe('CRL publisher', () => {
     const numbers = new MemoryCrlNumberStore();
     const p = createCrlPublisher({ store, issuers, clock, crlNumbers: numbers, shardCount: 1, timers });
     p.start();
-    await waitFor(async () => (await numbers.current({ issuerId: 'inter', shard: 0 })) === 1n);
+    await waitFor(async () => (await numbers.currentCrlNumber({ issuerId: 'inter', shard: 0 })) === 1n);
     pending.shift()!();
-    await waitFor(async () => (await numbers.current({ issuerId: 'inter', shard: 0 })) === 2n);
+    await waitFor(async () => (await numbers.currentCrlNumber({ issuerId: 'inter', shard: 0 })) === 2n);
     await p.stop();
     expect(pending).toHaveLength(0);
   });

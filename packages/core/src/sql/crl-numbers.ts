@@ -38,7 +38,7 @@ export class SqlCrlNumberStore implements CrlNumberStore {
   }
 
   /** @inheritdoc */
-  async next(scope: CrlScope): Promise<bigint> {
+  async nextCrlNumber(scope: CrlScope): Promise<bigint> {
     const { issuerId, shard } = scope;
     const dialect = this.#ctx.dialect;
     const now = databaseNowMillis(dialect);
@@ -60,7 +60,7 @@ export class SqlCrlNumberStore implements CrlNumberStore {
   }
 
   /** @inheritdoc */
-  async current(scope: CrlScope): Promise<bigint> {
+  async currentCrlNumber(scope: CrlScope): Promise<bigint> {
     const row = await this.#ctx
       .open()
       .selectFrom('crl_numbers')

@@ -299,11 +299,11 @@ export class SqlStore implements Store {
   // ---- CrlNumberStore (schema version 2) ----
 
   /** @inheritdoc */
-  next(scope: CrlScope): Promise<bigint> {
-    return this.#crlNumbers.next(scope);
+  nextCrlNumber(scope: CrlScope): Promise<bigint> {
+    return this.#crlNumbers.nextCrlNumber(scope);
   }
   /** @inheritdoc */
-  current(scope: CrlScope): Promise<bigint> {
-    return this.#crlNumbers.current(scope);
+  currentCrlNumber(scope: CrlScope): Promise<bigint> {
+    return this.#crlNumbers.currentCrlNumber(scope);
   }
 }

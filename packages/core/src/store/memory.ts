@@ -700,7 +700,7 @@ export class MemoryStore implements Store {
   // ---- CRL numbers (RFC 5280 §5.2.3) ----
 
   /** @inheritdoc */
-  async next(scope: CrlScope): Promise<bigint> {
+  async nextCrlNumber(scope: CrlScope): Promise<bigint> {
     this.#open();
     const key = crlScopeKey(scope);
     const n = (this.#crlNumbers.get(key) ?? 0n) + 1n;
@@ -709,7 +709,7 @@ export class MemoryStore implements Store {
   }
 
   /** @inheritdoc */
-  async current(scope: CrlScope): Promise<bigint> {
+  async currentCrlNumber(scope: CrlScope): Promise<bigint> {
     this.#open();
     return this.#crlNumbers.get(crlScopeKey(scope)) ?? 0n;
   }

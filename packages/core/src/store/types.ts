@@ -309,9 +309,9 @@ export interface CrlScope {
  */
 export interface CrlNumberStore {
   /** The next number for `scope` (the first is 1), strictly increasing; persisted before it is returned. */
-  next(scope: CrlScope): Promise<bigint>;
+  nextCrlNumber(scope: CrlScope): Promise<bigint>;
   /** The last number handed out for `scope`, or 0 when none was. */
-  current(scope: CrlScope): Promise<bigint>;
+  currentCrlNumber(scope: CrlScope): Promise<bigint>;
 }
 
 /** Every role, as one object (MemoryStore and the SQL store implement it). */

@@ -87,7 +87,7 @@ function backendSuite(name: string, open: () => Promise<OpenedStore>): void {
       const { store, close } = await open();
       try {
         const before = Date.now();
-        await store.next({ issuerId: 'issuer-a', shard: 2 });
+        await store.nextCrlNumber({ issuerId: 'issuer-a', shard: 2 });
         const row = await store.db.selectFrom('crl_numbers').selectAll().executeTakeFirstOrThrow();
         expect({ issuerId: row.issuer_id, shard: Number(row.shard), number: BigInt(row.number) }).toEqual({ issuerId: 'issuer-a', shard: 2, number: 1n });
         // The database runs on this machine: its clock agrees with ours to well within a minute.

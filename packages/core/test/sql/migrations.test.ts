@@ -123,7 +123,7 @@ function migrationSuite(name: string, open: () => Promise<OpenedStore>): void {
         const outcome = await store.migrate();
         expect(outcome).toEqual({ before: 1, after: LATEST_SCHEMA_VERSION, applied: MIGRATIONS.slice(1).map((m) => m.name) });
         expect(await store.getAccount(account.id)).toEqual(account);
-        expect(await store.next({ issuerId: 'issuer-a', shard: 0 })).toBe(1n);
+        expect(await store.nextCrlNumber({ issuerId: 'issuer-a', shard: 0 })).toBe(1n);
         expect(await store.compareAndSetBucket('k', undefined, { tokens: 1, updatedAtMs: 1, fullAtMs: 2 })).toBe(true);
       } finally {
         await close();

@@ -961,30 +961,30 @@ export function storeContract(name: string, open: OpenStore): void {
     describe('CRL numbers (needs schema version 2)', () => {
       test('current is 0 before the first number; next counts 1, 2, 3 and current follows', async (store) => {
         const scope = { issuerId: 'issuer-a', shard: 0 };
-        expect(await store.current(scope)).toBe(0n);
-        expect(await store.next(scope)).toBe(1n);
-        expect(await store.next(scope)).toBe(2n);
-        expect(await store.current(scope)).toBe(2n);
-        expect(await store.next(scope)).toBe(3n);
-        expect(await store.current(scope)).toBe(3n);
+        expect(await store.currentCrlNumber(scope)).toBe(0n);
+        expect(await store.nextCrlNumber(scope)).toBe(1n);
+        expect(await store.nextCrlNumber(scope)).toBe(2n);
+        expect(await store.currentCrlNumber(scope)).toBe(2n);
+        expect(await store.nextCrlNumber(scope)).toBe(3n);
+        expect(await store.currentCrlNumber(scope)).toBe(3n);
       });
 
       test('every issuer and shard counts on its own (issuer ids compare byte-wise)', async (store) => {
-        await store.next({ issuerId: 'issuer-a', shard: 0 });
-        await store.next({ issuerId: 'issuer-a', shard: 0 });
-        expect(await store.next({ issuerId: 'issuer-a', shard: 1 })).toBe(1n);
-        expect(await store.next({ issuerId: 'Issuer-A', shard: 0 })).toBe(1n);
-        expect(await store.next({ issuerId: 'issuer-a/0', shard: 7 })).toBe(1n);
-        expect(await store.current({ issuerId: 'issuer-a', shard: 0 })).toBe(2n);
-        expect(await store.current({ issuerId: 'issuer-b', shard: 0 })).toBe(0n);
+        await store.nextCrlNumber({ issuerId: 'issuer-a', shard: 0 });
+        await store.nextCrlNumber({ issuerId: 'issuer-a', shard: 0 });
+        expect(await store.nextCrlNumber({ issuerId: 'issuer-a', shard: 1 })).toBe(1n);
+        expect(await store.nextCrlNumber({ issuerId: 'Issuer-A', shard: 0 })).toBe(1n);
+        expect(await store.nextCrlNumber({ issuerId: 'issuer-a/0', shard: 7 })).toBe(1n);
+        expect(await store.currentCrlNumber({ issuerId: 'issuer-a', shard: 0 })).toBe(2n);
+        expect(await store.currentCrlNumber({ issuerId: 'issuer-b', shard: 0 })).toBe(0n);
       });
 
       test('20 concurrent next() on one scope give 20 distinct consecutive numbers', async (store) => {
         const scope = { issuerId: 'issuer-race', shard: 3 };
-        const numbers = await Promise.all(Array.from({ length: 20 }, () => store.next(scope)));
+        const numbers = await Promise.all(Array.from({ length: 20 }, () => store.nextCrlNumber(scope)));
         expect([...numbers].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(Array.from({ length: 20 }, (_, i) => BigInt(i + 1)));
-        expect(await store.current(scope)).toBe(20n);
-        expect(await store.next(scope)).toBe(21n);
+        expect(await store.currentCrlNumber(scope)).toBe(20n);
+        expect(await store.nextCrlNumber(scope)).toBe(21n);
       });
     });
 
