@@ -1,6 +1,7 @@
 import { engineBenchmark } from './engine.js';
 import type { Benchmark } from './harness.js';
 import { hsmBenchmark } from './hsm.js';
+import { ocspBenchmark } from './ocsp.js';
 
 /** Every benchmark `pnpm bench` runs, in order. */
-export const benchmarks: Benchmark[] = [engineBenchmark, hsmBenchmark];
+export const benchmarks: Benchmark[] = [engineBenchmark, hsmBenchmark, ocspBenchmark];
