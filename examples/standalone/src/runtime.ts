@@ -22,7 +22,7 @@ import {
 } from '@certwright/core';
 import { openSqlStore, type SqlStore } from '@certwright/core/sql';
 import { createSctCollector, type CtSubmitter } from '@certwright/ct';
-import { FileCrlNumberStore, createCrlPublisher, createOcspResponder, type CrlPublisher, type OcspResponder } from '@certwright/ocsp';
+import { createCrlPublisher, createOcspResponder, type CrlPublisher, type OcspResponder } from '@certwright/ocsp';
 import { loadOrCreateCa, type LoadedCa } from './ca-files.js';
 import { ConfigError, type StandaloneConfig } from './config.js';
 import type { CaMetrics } from './metrics.js';
@@ -133,7 +133,8 @@ export async function openRuntime(config: StandaloneConfig, options: RuntimeOpti
       store,
       issuers,
       clock,
-      crlNumbers: await FileCrlNumberStore.open(join(config.dataDir, 'crl-numbers.json')),
+      // CRL numbers live in the database (schema 2), so every node sharing it numbers CRLs in one strictly increasing sequence.
+      crlNumbers: store,
       urlTemplate: profiles[0]!.crlUrlTemplate!,
       shardCount: CRL_SHARDS,
       // Hourly, so that revocations made by `certwright revoke` (another process) reach the CRL within the hour.

@@ -1,9 +1,10 @@
 /**
  * One server per data directory: `certwright serve` holds `server.pid`
- * while it runs. The CRL numbers (`crl-numbers.json`) are allocated by one
+ * while it runs. The data directory's CRL files (`crls/`) are written by one
  * process only, so a second server and `certwright crl publish` refuse to
- * run beside a live one. A file left by a crashed server (its process is
- * gone) is replaced.
+ * run beside a live one (several nodes each use their own data directory
+ * over a shared database, whose CRL numbers are one sequence). A file left
+ * by a crashed server (its process is gone) is replaced.
  */
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
