@@ -1,3 +1,4 @@
+import { createTestHierarchy } from '@certwright/core/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,9 +7,7 @@ import {
   HOUR,
   IssuerSet,
   createIdentifierPolicy,
-  createIntermediateCa,
   createIssuanceEngine,
-  createRootCa,
   cryptoRandom,
   defaultProfiles,
   silentLogger,
@@ -24,10 +23,7 @@ let hierarchy: Promise<{ root: Issuer; intermediate: Issuer }> | undefined;
 /** One P-256 root and intermediate per test file. */
 export function e2eHierarchy(): Promise<{ root: Issuer; intermediate: Issuer }> {
   hierarchy ??= (async () => {
-    const clock = systemClock();
-    const random = cryptoRandom();
-    const root = await createRootCa({ subject: [{ type: 'CN', value: 'acme-client E2E Root' }], keyType: 'P-256', validitySeconds: 365 * 86400, clock, random });
-    const intermediate = await createIntermediateCa({ root, subject: [{ type: 'CN', value: 'acme-client E2E Issuing CA' }], keyType: 'P-256', validitySeconds: 180 * 86400, clock, random });
+    const { root, intermediate } = await createTestHierarchy({ name: 'acme-client E2E' });
     return { root, intermediate };
   })();
   return hierarchy;

@@ -1,12 +1,11 @@
+import { createTestHierarchy } from '@certwright/core/testing';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import {
   IssuerSet,
   MemoryStore,
   buildCsr,
-  createIntermediateCa,
   createIssuanceEngine,
-  createRootCa,
   cryptoRandom,
   defaultProfiles,
   generateSoftwareSigner,
@@ -26,10 +25,7 @@ let shared: Promise<Hierarchy> | undefined;
 /** One P-256 root and intermediate per test file, on the system clock (SCT timestamps are real time). */
 export function hierarchy(): Promise<Hierarchy> {
   shared ??= (async () => {
-    const clock = systemClock();
-    const random = cryptoRandom();
-    const root = await createRootCa({ subject: [{ type: 'CN', value: 'CT Test Root' }], keyType: 'P-256', validitySeconds: 10 * 365 * 86400, clock, random });
-    const intermediate = await createIntermediateCa({ root, subject: [{ type: 'CN', value: 'CT Test Issuing CA' }], keyType: 'P-256', validitySeconds: 5 * 365 * 86400, clock, random });
+    const { root, intermediate } = await createTestHierarchy({ name: 'CT Test' });
     return { root, intermediate };
   })();
   return shared;

@@ -1,10 +1,9 @@
+import { createTestHierarchy } from '@certwright/core/testing';
 import {
   IssuerSet,
   MemoryStore,
   createIdentifierPolicy,
-  createIntermediateCa,
   createIssuanceEngine,
-  createRootCa,
   cryptoRandom,
   defaultProfiles,
   silentLogger,
@@ -34,10 +33,7 @@ let hierarchy: Promise<{ root: Issuer; intermediate: Issuer }> | undefined;
 /** One P-256 root and intermediate per test file. */
 export function testHierarchy(): Promise<{ root: Issuer; intermediate: Issuer }> {
   hierarchy ??= (async () => {
-    const clock = systemClock();
-    const random = cryptoRandom();
-    const root = await createRootCa({ subject: [{ type: 'CN', value: 'Adapter Test Root' }], keyType: 'P-256', validitySeconds: 365 * 86400, clock, random });
-    const intermediate = await createIntermediateCa({ root, subject: [{ type: 'CN', value: 'Adapter Test Issuing CA' }], keyType: 'P-256', validitySeconds: 180 * 86400, clock, random });
+    const { root, intermediate } = await createTestHierarchy({ name: 'Adapter Test' });
     return { root, intermediate };
   })();
   return hierarchy;

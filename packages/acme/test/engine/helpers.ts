@@ -1,3 +1,4 @@
+import { createTestHierarchy } from '@certwright/core/testing';
 import { generateKeyPairSync, sign as nodeSign, X509Certificate } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import {
@@ -6,9 +7,7 @@ import {
   MemoryStore,
   buildCsr,
   createIdentifierPolicy,
-  createIntermediateCa,
   createIssuanceEngine,
-  createRootCa,
   cryptoRandom,
   defaultProfiles,
   silentLogger,
@@ -94,9 +93,7 @@ let hierarchy: Promise<{ root: Issuer; intermediate: Issuer; clock: FakeClock }>
 function sharedHierarchy(): Promise<{ root: Issuer; intermediate: Issuer; clock: FakeClock }> {
   hierarchy ??= (async () => {
     const clock = new FakeClock('2026-03-01T00:00:00Z');
-    const random = cryptoRandom();
-    const root = await createRootCa({ subject: [{ type: 'CN', value: 'Engine Test Root' }], keyType: 'P-256', validitySeconds: 10 * 365 * 86400, clock, random });
-    const intermediate = await createIntermediateCa({ root, subject: [{ type: 'CN', value: 'Engine Test Issuing CA' }], keyType: 'P-256', validitySeconds: 5 * 365 * 86400, clock, random });
+    const { root, intermediate } = await createTestHierarchy({ name: 'Engine Test', clock });
     return { root, intermediate, clock };
   })();
   return hierarchy;
