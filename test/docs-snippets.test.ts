@@ -1,22 +1,25 @@
 /*
  * Keeps the documentation's code runnable: every TypeScript block of
  * docs/getting-started.md and docs/api/*.md whose first line is
- * `// test: run` is written to a temporary .ts file and imported through
- * vitest's own transform, so a renamed export or a changed option fails
- * here. The files go to `packages/acme/.docs-tmp/` (gitignored): from there
- * `@certwright/*` resolves through the workspace aliases and the optional
- * framework peers (express, fastify) resolve from packages/acme.
+ * `// test: run` is written to a temporary .ts file, type-checked with the
+ * repository's strict settings and imported through vitest's own transform,
+ * so a renamed export, a changed option or a wrong claim in an assertion
+ * fails here. The files go to `packages/acme/.docs-tmp/` (gitignored): from
+ * there `@certwright/*` resolves through the workspace aliases and the
+ * optional framework peers (express, fastify) resolve from packages/acme.
  */
+import { execFile } from 'node:child_process';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const tmpDir = join(repo, 'packages', 'acme', '.docs-tmp');
 
 /** The marker that opts a block in; documented in docs/README.md. */
-export const RUN_MARKER = '// test: run';
+const RUN_MARKER = '// test: run';
 
 interface Snippet {
   readonly doc: string;
@@ -25,7 +28,7 @@ interface Snippet {
 }
 
 /** The marked ```ts blocks of one Markdown text, with the line each starts on. */
-export function markedSnippets(doc: string, markdown: string): Snippet[] {
+function markedSnippets(doc: string, markdown: string): Snippet[] {
   const snippets: Snippet[] = [];
   for (const match of markdown.matchAll(/^```ts\n([\s\S]*?)^```$/gm)) {
     const code = match[1]!;
@@ -40,13 +43,22 @@ const docs = [
   ...(await readdir(join(repo, 'docs', 'api'))).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/api/${f}`),
 ];
 const snippets = (await Promise.all(docs.map(async (doc) => markedSnippets(doc, await readFile(join(repo, doc), 'utf8'))))).flat();
+const fileOf = (s: Snippet): string => join(tmpDir, `${s.doc.replace(/[^a-z0-9]+/gi, '-')}-${s.line}.ts`);
+
+beforeAll(async () => {
+  await rm(tmpDir, { recursive: true, force: true });
+  await mkdir(tmpDir, { recursive: true });
+  await Promise.all(snippets.map((s) => writeFile(fileOf(s), s.code)));
+  const tsconfig = { extends: '../../../tsconfig.check.json', compilerOptions: { baseUrl: '../../..' }, include: ['./*.ts'] };
+  await writeFile(join(tmpDir, 'tsconfig.json'), JSON.stringify(tsconfig));
+});
 
 afterAll(async () => {
   await rm(tmpDir, { recursive: true, force: true });
 });
 
 describe('documentation snippets', () => {
-  it('finds the marker only at the start of a ts block', () => {
+  it('finds the marker only on the first line of a ts block', () => {
     const md = ['```ts', RUN_MARKER, 'a', '```', '```ts', 'b', RUN_MARKER, '```', '```sh', RUN_MARKER, '```'].join('\n') + '\n';
     expect(markedSnippets('x.md', md)).toEqual([{ doc: 'x.md', line: 1, code: `${RUN_MARKER}\na\n` }]);
   });
@@ -55,10 +67,16 @@ describe('documentation snippets', () => {
     for (const doc of docs) expect(snippets.filter((s) => s.doc === doc).length, `${doc} has no block starting with ${RUN_MARKER}`).toBeGreaterThan(0);
   });
 
-  it.each(snippets.map((s) => [`${s.doc}:${s.line}`, s] as const))('%s runs', async (name, snippet) => {
-    await mkdir(tmpDir, { recursive: true });
-    const file = join(tmpDir, `${name.replace(/[^a-z0-9]+/gi, '-')}.ts`);
-    await writeFile(file, snippet.code);
-    await expect(import(file)).resolves.toBeDefined();
+  it('type-check under the repository settings', async () => {
+    const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
+    const result = await promisify(execFile)(process.execPath, [tsc, '-p', join(tmpDir, 'tsconfig.json')], { cwd: repo }).then(
+      () => '',
+      (err: { stdout?: string; message: string }) => err.stdout || err.message,
+    );
+    expect(result).toBe('');
+  }, 180_000);
+
+  it.each(snippets.map((s) => [`${s.doc}:${s.line}`, s] as const))('%s runs', async (_name, snippet) => {
+    await expect(import(fileOf(snippet))).resolves.toBeDefined();
   });
 });
