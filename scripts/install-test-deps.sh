@@ -2,10 +2,11 @@
 # Installs the Debian packages certwright's tests drive for real: OpenSSL (to
 # verify what we issue), SoftHSM2 + OpenSC (PKCS#11), pebble (its
 # pebble-challtestsrv is the DNS server of the validation tests) and the ACME
-# clients certbot, lego, uacme and dehydrated. Used by .ci/run and by the
+# clients certbot, lego, uacme and dehydrated, and nginx (the load balancer of
+# the two-node test). Used by .ci/run and by the
 # README's test command; the single list of what the tests need.
 set -euo pipefail
-PACKAGES=(openssl ca-certificates softhsm2 opensc pebble certbot lego uacme dehydrated)
+PACKAGES=(openssl ca-certificates softhsm2 opensc pebble certbot lego uacme dehydrated nginx)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -eq 0 ]; then

@@ -9,7 +9,7 @@
  * `good` / `revoked` with a verified response, and the CRL behind the
  * certificate's CRL distribution point lists a revoked serial.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,6 +48,9 @@ export interface StandaloneCa {
   /** Stops the server (SIGTERM, expecting exit code 0) and the DNS server, deletes the files. */
   stop(): Promise<void>;
 }
+
+/** What the relying-party checks need of a CA: its files, its status listener, a scratch directory. */
+export type CaView = Pick<StandaloneCa, 'rootPath' | 'intermediatePath' | 'statusUrl' | 'workDir'>;
 
 /** Starts pebble-challtestsrv and `certwright serve` on a fresh data directory; `env` adds or overrides variables. */
 export async function startStandaloneCa(label: string, env: Readonly<Record<string, string>> = {}): Promise<StandaloneCa> {
@@ -97,6 +100,16 @@ export async function startStandaloneCa(label: string, env: Readonly<Record<stri
   }
 }
 
+/** Runs openssl to completion; throws with its output when it fails. Returns stdout. */
+export function openssl(args: readonly string[]): string {
+  try {
+    return execFileSync('openssl', [...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`openssl ${args.join(' ')} failed: ${e.stdout ?? ''}${e.stderr ?? e.message}`, { cause: err });
+  }
+}
+
 /** Runs openssl and returns stdout and stderr together (openssl ocsp and crl print "verify OK" on stderr). */
 export function opensslOutput(args: readonly string[], input?: string): string {
   const r = spawnSync('openssl', [...args], { encoding: 'utf8', ...(input === undefined ? {} : { input }) });
@@ -121,7 +134,7 @@ export interface SavedCertificate {
  * answers `good` and the CRL at its distribution point does not list it.
  * Returns the leaf.
  */
-export async function expectValidCertificate(ca: StandaloneCa, saved: SavedCertificate): Promise<X509Certificate> {
+export async function expectValidCertificate(ca: CaView, saved: SavedCertificate): Promise<X509Certificate> {
   const leaf = leafOf(saved.certPath);
   const sans = (leaf.subjectAltName ?? '').split(',').map((s) => s.trim()).sort();
   expect(sans, saved.context).toEqual(saved.names.map((n) => `DNS:${n}`).sort());
@@ -129,13 +142,14 @@ export async function expectValidCertificate(ca: StandaloneCa, saved: SavedCerti
   const issuer = new X509Certificate(pemBlocks(ca.intermediatePath)[0]!);
   expect(leaf.checkIssued(issuer), saved.context).toBe(true);
   expect(ocspStatus(ca, leaf), saved.context).toMatch(/: good\n/);
+  expect(crlDistributionPoint(leaf).startsWith(`${ca.statusUrl}/crl/`), saved.context).toBe(true);
   const crl = await fetchCrlText(ca, leaf);
   expect(listsSerial(crl, opensslSerial(leaf)), `the CRL lists ${opensslSerial(leaf)} before any revocation\n${crl}`).toBe(false);
   return leaf;
 }
 
 /** `openssl ocsp` against the certificate's CA at `<status>/ocsp/`; the whole output. */
-export function ocspStatus(ca: StandaloneCa, leaf: X509Certificate): string {
+export function ocspStatus(ca: CaView, leaf: X509Certificate): string {
   const leafPath = join(ca.workDir, `ocsp-leaf-${leaf.serialNumber}.pem`);
   const issuerPath = join(ca.workDir, 'ocsp-issuer.pem');
   writeFileSync(leafPath, leaf.toString());
@@ -159,13 +173,16 @@ function opensslSerial(leaf: X509Certificate): string {
 }
 
 /**
- * Fetches the CRL from the certificate's distribution point and returns
+ * Fetches the CRL named by the certificate's distribution point from
+ * `ca.statusUrl` (the same path: one node's status listener, or the
+ * distribution point itself when `statusUrl` is its base) and returns
  * `openssl crl -inform DER -text` of it, after checking its signature
  * against the intermediate and the root.
  */
-export async function fetchCrlText(ca: StandaloneCa, leaf: X509Certificate): Promise<string> {
-  const url = crlDistributionPoint(leaf);
-  expect(url.startsWith(`${ca.statusUrl}/crl/`), url).toBe(true);
+export async function fetchCrlText(ca: CaView, leaf: X509Certificate): Promise<string> {
+  const cdp = new URL(crlDistributionPoint(leaf));
+  expect(cdp.pathname.startsWith('/crl/'), cdp.href).toBe(true);
+  const url = `${ca.statusUrl}${cdp.pathname}`;
   const res = await fetch(url);
   expect(res.status, url).toBe(200);
   const path = join(ca.workDir, `crl-${leaf.serialNumber}.der`);
@@ -181,7 +198,7 @@ export async function fetchCrlText(ca: StandaloneCa, leaf: X509Certificate): Pro
  * The server regenerates the CRL right after an ACME revocation; the CRL
  * is polled for up to 5 s in case that finishes just after the client's answer.
  */
-export async function expectRevokedEverywhere(ca: StandaloneCa, leaf: X509Certificate, context: string): Promise<void> {
+export async function expectRevokedEverywhere(ca: CaView, leaf: X509Certificate, context: string): Promise<void> {
   const ocsp = ocspStatus(ca, leaf);
   expect(ocsp, `OCSP after revocation\n${ocsp}\n${context}`).toMatch(/: revoked\n/);
   const serial = opensslSerial(leaf);
