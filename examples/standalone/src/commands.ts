@@ -3,6 +3,7 @@
  * `eab create`, `revoke`, `status`. Each opens what it needs, reports in
  * plain words and returns the exit code.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { base64url, cryptoRandom, randomId, silentLogger, type CertKeyType, type Clock } from '@certwright/core';
 import { LATEST_SCHEMA_VERSION, openSqlStore, type SqlStore } from '@certwright/core/sql';
@@ -20,6 +21,9 @@ export interface CommandIo {
 }
 
 async function withStore<T>(config: StandaloneConfig, run: (store: SqlStore) => Promise<T>): Promise<T> {
+  if (!existsSync(config.dataDir)) {
+    throw new Error(`the data directory ${config.dataDir} does not exist: run \`certwright init\` first, or set CERTWRIGHT_DATA_DIR to an existing CA's directory`);
+  }
   const store = await openSqlStore({ url: config.databaseUrl });
   try {
     return await run(store);
