@@ -15,7 +15,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, type X509Certificate } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -212,6 +212,7 @@ describe.runIf(adminUrl !== undefined)('two certwright serve nodes on one Postgr
       }),
     );
     nginx = spawn('nginx', ['-e', 'stderr', '-c', conf, '-p', prefix, '-g', `daemon off; pid ${join(prefix, 'nginx.pid')}; error_log stderr;`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    nginx.once('error', (err) => (nginxOutput += `nginx could not be started (Debian package "nginx", scripts/install-test-deps.sh): ${err.message}\n`));
     nginx.stdout!.setEncoding('utf8').on('data', (d: string) => (nginxOutput += d));
     nginx.stderr!.setEncoding('utf8').on('data', (d: string) => (nginxOutput += d));
     const rootPem = readFileSync(rootPath, 'utf8');
@@ -231,6 +232,7 @@ describe.runIf(adminUrl !== undefined)('two certwright serve nodes on one Postgr
     for (const node of nodes) codes.push(await node.stop());
     await dns?.stop();
     if (created) await admin(`drop database if exists "${database}" with (force)`);
+    rmSync(dir, { recursive: true, force: true });
     expect(codes, nodes.map((n) => n.stderr()).join('\n')).toEqual(nodes.map(() => 0));
   }, 60_000);
 
