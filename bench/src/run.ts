@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Benchmark, BenchResult } from './harness.js';
 import { benchmarks } from './registry.js';
@@ -10,6 +10,7 @@ async function main(): Promise<void> {
   const quick = args.includes('--quick');
   const only = args.filter((a) => !a.startsWith('--'));
   const selected: Benchmark[] = only.length ? benchmarks.filter((b) => only.includes(b.name)) : benchmarks;
+  const loadAtStart = loadavg();
   const tmpDir = mkdtempSync(join(tmpdir(), 'certwright-bench-'));
   const results: BenchResult[] = [];
   for (const bench of selected) {
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
     }
     results.push(...out);
   }
-  const machine = { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version };
+  const machine = { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg() };
   mkdirSync('bench/results', { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const file = join('bench/results', `${quick ? 'quick-' : ''}${stamp}.json`);

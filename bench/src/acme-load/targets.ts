@@ -7,7 +7,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -32,9 +32,16 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Spawns `cmd`, resolves once `ready` matches its stdout (or stderr); rejects with the output if it exits first. */
-function spawnUntil(cmd: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs: number): Promise<{ child: ChildProcess; output: () => string; exited: Promise<void> }> {
+/**
+ * Spawns `cmd`, resolves once `ready` matches its stdout (or stderr); rejects
+ * with the output if it exits first. Everything it prints is also appended to
+ * `logPath`.
+ */
+function spawnUntil(cmd: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs: number, logPath: string): Promise<{ child: ChildProcess; output: () => string; exited: Promise<void> }> {
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = createWriteStream(logPath, { flags: 'a' });
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
   let out = '';
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
   return new Promise((resolvePromise, reject) => {
@@ -42,15 +49,16 @@ function spawnUntil(cmd: string, args: string[], env: NodeJS.ProcessEnv, ready: 
       child.kill('SIGKILL');
       reject(new Error(`${cmd} did not start within ${timeoutMs / 1000} s\n${out}`));
     }, timeoutMs);
-    const onData = (d: string): void => {
-      out += d;
+    const onData = (d: Buffer): void => {
+      if (out.length > 100_000) return;
+      out += d.toString('utf8');
       if (ready.test(out)) {
         clearTimeout(timer);
         resolvePromise({ child, output: () => out, exited });
       }
     };
-    child.stdout!.setEncoding('utf8').on('data', onData);
-    child.stderr!.setEncoding('utf8').on('data', onData);
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
     void exited.then(() => {
       clearTimeout(timer);
       reject(new Error(`${cmd} exited before it was ready\n${out}`));
@@ -93,7 +101,7 @@ export async function startCertwright(options: CertwrightOptions): Promise<Targe
   };
   const flags = options.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`];
   const cli = resolve('examples/standalone/dist/cli.js');
-  const started = await spawnUntil(process.execPath, [...flags, cli, 'serve'], env, /Clients must trust the root: \S+\n/, 60_000);
+  const started = await spawnUntil(process.execPath, [...flags, cli, 'serve'], env, /Clients must trust the root: \S+\n/, 60_000, join(options.dataDir, 'server.log'));
   const out = started.output();
   const directoryUrl = /ACME directory listening on (\S+)/.exec(out)?.[1];
   const rootPath = /Clients must trust the root: (\S+)\n/.exec(out)?.[1];
@@ -179,7 +187,7 @@ export async function startPebble(options: { dir: string; challengePort: number 
     }),
   );
   const env = { PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0' };
-  const started = await spawnUntil(PEBBLE, ['-config', config, '-strict=false'], env, /ACME directory available at/, 30_000);
+  const started = await spawnUntil(PEBBLE, ['-config', config, '-strict=false'], env, /ACME directory available at/, 30_000, join(options.dir, 'pebble.log'));
   return {
     name: 'Pebble',
     directoryUrl: `https://127.0.0.1:${port}/dir`,
