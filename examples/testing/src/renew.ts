@@ -18,10 +18,13 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as acme from 'acme-client';
 
+/** The arguments acme-client's `auto` passes to its challenge hooks: authorization, challenge, key authorization. */
+export type ChallengeHookArgs = Parameters<acme.ClientAutoOptions['challengeCreateFn']>;
+
 /** Publishes and removes the answer of a challenge (http-01 or dns-01), as acme-client's `auto` calls it. */
 export interface ChallengeHandlers {
-  create(authorization: acme.Authorization, challenge: acme.Challenge, keyAuthorization: string): Promise<void>;
-  remove(authorization: acme.Authorization, challenge: acme.Challenge, keyAuthorization: string): Promise<void>;
+  create(...args: ChallengeHookArgs): Promise<void>;
+  remove(...args: ChallengeHookArgs): Promise<void>;
 }
 
 /** Options of {@link obtainCertificate}. */
@@ -89,8 +92,8 @@ async function obtainOnce(options: ObtainOptions, key: Buffer): Promise<{ certif
     ...(options.email === undefined ? {} : { email: options.email }),
     skipChallengeVerification: options.verifyChallenge !== true,
     challengePriority: ['http-01', 'dns-01'],
-    challengeCreateFn: (authz, challenge, keyAuthorization) => handlers.create(authz, challenge, keyAuthorization),
-    challengeRemoveFn: (authz, challenge, keyAuthorization) => handlers.remove(authz, challenge, keyAuthorization),
+    challengeCreateFn: (...args) => handlers.create(...args),
+    challengeRemoveFn: (...args) => handlers.remove(...args),
   });
   return { certificate, privateKey };
 }
