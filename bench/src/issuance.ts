@@ -116,8 +116,8 @@ export const issuanceBenchmark: Benchmark = {
        * whose authorization lookup scans every authorization under a lock, and
        * under concurrent load it can stall for good (a goroutine dump shows the
        * scan holding the store's read lock and waiting for an authorization's
-       * lock while a writer and every other request queue behind it). So each Pebble cell gets a fresh Pebble, and a cell in
-       * which requests went unanswered is run again (`pebbleRetries`); when
+       * lock while a writer and every other request queue behind it). So each
+       * Pebble cell gets a fresh Pebble, and a cell in which requests went unanswered is run again (`pebbleRetries`); when
        * every attempt stalled, the one with the most issuances is reported.
        */
       const runPebbleCell = async (concurrency: number): Promise<CellResult> => {
