@@ -100,3 +100,9 @@ describe('obtainCertificate against a CA that refuses nonces', () => {
     }
   });
 });
+
+describe('obtainCertificate arguments', () => {
+  it('refuses an empty list of names before contacting the CA', async () => {
+    await expect(obtainCertificate({ directoryUrl: 'http://127.0.0.1:1/directory', names: [], outDir: tempDir() })).rejects.toThrow('give at least one name');
+  });
+});
