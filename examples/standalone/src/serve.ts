@@ -15,6 +15,7 @@ import { redactUrl, type StandaloneConfig } from './config.js';
 import type { CaMetrics } from './metrics.js';
 import { acmeRoute, addRequestLog } from './request-log.js';
 import { openRuntime, type CaRuntime } from './runtime.js';
+import { scheduleRetention } from './retention.js';
 import { createTlsRenewal, issueServerCertificate, serverNames } from './server-certificate.js';
 import { createStatusApp } from './status-app.js';
 import { createValidators, resolverServers } from './validators.js';
@@ -104,9 +105,11 @@ export async function startServer(ctx: ServeContext): Promise<RunningServer> {
   let statusApp: FastifyInstance | undefined;
   let stopping: Promise<void> | undefined;
   let stopRenewal: (() => void) | undefined;
+  let stopRetention: (() => void) | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       stopRenewal?.();
+      stopRetention?.();
       await acmeApp?.close();
       await engine?.close();
       await statusApp?.close();
@@ -147,6 +150,7 @@ export async function startServer(ctx: ServeContext): Promise<RunningServer> {
     });
     const recovered = await recoverAtStart(runtime, engine, clock);
     engine.startRecovery({ intervalMs: MINUTE });
+    stopRetention = scheduleRetention({ store: runtime.store, clock, logger, graceMs: DAY, batchSize: 1000, maxBatchesPerPass: 20, intervalMs: 10 * MINUTE });
 
     const names = serverNames(server.listen, server.externalUrl);
     const tls = await issueServerCertificate(runtime.issuance, names);
