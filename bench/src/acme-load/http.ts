@@ -19,6 +19,9 @@ export function keepAliveAgent(caPem: string, maxSockets: number): Agent {
 /** A request without a complete response after this long fails (a stuck server must not stall a cell). */
 export const REQUEST_TIMEOUT_MS = 5_000;
 
+/** The start of the message of a request that timed out. */
+export const NO_RESPONSE = 'no response within';
+
 /** One request; resolves with the whole response whatever its status. */
 export function httpsRequest(agent: Agent, url: string, method: 'GET' | 'HEAD' | 'POST', body?: string): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
@@ -29,7 +32,7 @@ export function httpsRequest(agent: Agent, url: string, method: 'GET' | 'HEAD' |
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
       res.on('error', reject);
     });
-    req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`no response within ${REQUEST_TIMEOUT_MS / 1000} s`)));
+    req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`${NO_RESPONSE} ${REQUEST_TIMEOUT_MS / 1000} s`)));
     req.on('error', reject);
     req.end(body);
   });

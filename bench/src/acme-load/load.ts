@@ -8,6 +8,7 @@ import type { Agent } from 'node:https';
 import type { ChallengeServer } from './challenge-server.js';
 import { AcmeWorker, IssuanceError, type ClientCounters, type Directory } from './client.js';
 import { processCpuSeconds } from './cpu.js';
+import { NO_RESPONSE } from './http.js';
 
 function monotonicUs(): number {
   return Number(process.hrtime.bigint() / 1000n);
@@ -38,6 +39,10 @@ export interface CellResult {
   jwsRequests: number;
   serverCpuSeconds: number;
   clientCpuSeconds: number;
+  /** Some requests got no answer within the request timeout (the server stopped answering). */
+  stalled: boolean;
+  /** Seconds from the window's start to the last issuance completed in it (for a stalled server: its rate before the stall). */
+  secondsToLastIssuance: number;
   /** The measured window on the monotonic clock (CLOCK_MONOTONIC, microseconds), the clock of V8's CPU profiles. */
   windowUs: [number, number];
 }
@@ -70,12 +75,15 @@ export async function runCell(input: {
   const workers = await createWorkers(input.target, input.challenges, input.concurrency, counters);
   let latencies: number[] = [];
   let errors: Record<string, number> = {};
+  let lastIssuedAt = 0;
   const loop = async (worker: AcmeWorker, until: number): Promise<void> => {
     while (performance.now() < until) {
       const started = performance.now();
       try {
         await worker.issue(input.addresses.next());
-        latencies.push(performance.now() - started);
+        const now = performance.now();
+        latencies.push(now - started);
+        lastIssuedAt = now;
       } catch (err) {
         const kind = err instanceof IssuanceError ? err.kind : `transport: ${(err as Error).message.slice(0, 60)}`;
         errors[kind] = (errors[kind] ?? 0) + 1;
@@ -87,6 +95,7 @@ export async function runCell(input: {
 
   latencies = [];
   errors = {};
+  lastIssuedAt = 0;
   counters.requests = 0;
   counters.jwsRequests = 0;
   const serverBefore = processCpuSeconds(input.target.serverPid, input.ticks);
@@ -111,6 +120,8 @@ export async function runCell(input: {
     jwsRequests: counters.jwsRequests,
     serverCpuSeconds,
     clientCpuSeconds: (client.user + client.system) / 1e6,
+    stalled: Object.keys(errors).some((k) => k.includes(NO_RESPONSE)),
+    secondsToLastIssuance: lastIssuedAt === 0 ? 0 : (lastIssuedAt - start) / 1000,
     windowUs: [startUs, endUs],
   };
 }

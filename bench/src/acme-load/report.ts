@@ -19,7 +19,12 @@ export const KEEP_MARKER = '<!-- Notes below this line are written by hand; `pnp
 export interface CellSummary {
   target: string;
   concurrency: number;
+  /** Median over the runs without a stall; when every run stalled, the median rate up to the stall. */
   issuancesPerSecond: number;
+  /** Every run of this cell stalled (the server stopped answering). */
+  stalled: boolean;
+  /** Runs in which the server stalled, all attempts counted. */
+  stalledRuns: number;
   p50Ms: number;
   p99Ms: number;
   serverCpuMsPerIssuance: number;
@@ -76,7 +81,7 @@ export function renderMarkdown(r: IssuanceReport, svgName: string): string {
   o.push(`- Machine: ${r.machine.cpus} CPUs, ${r.machine.model}, Node ${r.machine.node}. The load generator, the challenge server and the server under test share these CPUs.`);
   o.push(`- Load average (1 / 5 / 15 min) at start: **${loads(r.machine.loadAtStart)}**, at end: ${loads(r.machine.loadAtEnd)}.${noisy ? ' **Other work was running on the machine: the absolute figures are noisy; the ratios of the same run are the meaningful part.**' : ''}`);
   for (const s of r.skipped) o.push(`- Skipped ${s.name}: ${s.reason}`);
-  if (r.targets.includes('Pebble')) o.push(`- Pebble stalled (stopped answering, see Method) in ${r.pebbleStalls} cell${r.pebbleStalls === 1 ? '' : 's'} of this run; ${r.pebbleStalls ? 'those cells were run again with a fresh Pebble; a cell whose errors column shows `no response within 5 s` stalled in every attempt.' : 'no cell had to be run again.'}`);
+  if (r.targets.includes('Pebble')) o.push(`- Pebble stalled (stopped answering, see Method) in ${r.pebbleStalls} cell${r.pebbleStalls === 1 ? '' : 's'} of this run; ${r.pebbleStalls ? 'those cells were run again with a fresh Pebble; a figure marked \\* comes from a cell that stalled in every attempt.' : 'no cell had to be run again.'}`);
   o.push('');
 
   o.push('## ACME issuances per second', '');
@@ -85,18 +90,19 @@ export function renderMarkdown(r: IssuanceReport, svgName: string): string {
   o.push(`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`);
   for (const c of concurrencies) {
     const pebble = cell('Pebble', c)?.issuancesPerSecond ?? Number.NaN;
-    const row = [String(c), ...r.targets.map((t) => f(cell(t, c)?.issuancesPerSecond ?? Number.NaN)), ...(hasPebble ? certwrights.map((t) => `${f((cell(t, c)?.issuancesPerSecond ?? Number.NaN) / pebble, 2)}×`) : [])];
+    const row = [String(c), ...r.targets.map((t) => `${f(cell(t, c)?.issuancesPerSecond ?? Number.NaN)}${cell(t, c)?.stalled ? ' *' : ''}`), ...(hasPebble ? certwrights.map((t) => `${f((cell(t, c)?.issuancesPerSecond ?? Number.NaN) / pebble, 2)}×`) : [])];
     o.push(`| ${row.join(' | ')} |`);
   }
   o.push('');
-  o.push('Per cell (medians): latency of a whole issuance (new order → certificate downloaded), CPU of the server process per issuance (from `/proc/<pid>/stat`), CPU of the load generator per issuance (`process.cpuUsage()`, it shares the machine), HTTP requests per issuance, failed issuances.', '');
-  o.push('| target | concurrency | p50 ms | p99 ms | server CPU ms/issuance | client CPU ms/issuance | requests/issuance | issued | errors |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  if (r.cells.some((s) => s.stalled)) o.push('\\* The server stalled (stopped answering) in every attempt of this cell: the figure is the issuances completed before the stall divided by the time up to the last of them, the median over the repeats; the ratio uses it too. See Method.', '');
+  o.push('Per cell (medians; runs with a stall left out unless every run stalled): latency of a whole issuance (new order → certificate downloaded), CPU of the server process per issuance (from `/proc/<pid>/stat`), CPU of the load generator per issuance (`process.cpuUsage()`, it shares the machine), HTTP requests per issuance, failed issuances.', '');
+  o.push('| target | concurrency | p50 ms | p99 ms | server CPU ms/issuance | client CPU ms/issuance | requests/issuance | issued | runs with a stall | errors (all runs) |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const t of r.targets) {
     for (const c of concurrencies) {
       const s = cell(t, c);
       if (s === undefined) continue;
       const errors = Object.entries(s.errors).map(([k, v]) => `${k.replace('urn:ietf:params:acme:error:', '')} ×${v}`).join(', ') || '0';
-      o.push(`| ${t} | ${c} | ${f(s.p50Ms, 0)} | ${f(s.p99Ms, 0)} | ${f(s.serverCpuMsPerIssuance)} | ${f(s.clientCpuMsPerIssuance)} | ${f(s.requestsPerIssuance)} | ${int(s.issued)} | ${errors} |`);
+      o.push(`| ${t} | ${c} | ${f(s.p50Ms, 0)} | ${f(s.p99Ms, 0)} | ${f(s.serverCpuMsPerIssuance)} | ${f(s.clientCpuMsPerIssuance)} | ${f(s.requestsPerIssuance)} | ${int(s.issued)} | ${s.stalledRuns} | ${errors} |`);
     }
   }
   o.push('');
@@ -127,7 +133,7 @@ export function renderMarkdown(r: IssuanceReport, svgName: string): string {
   o.push('| target | server CPU ms/issuance | ÷ floor |', '| --- | --- | --- |', ...cpuRows.filter(Boolean), '');
 
   o.push('## Method', '');
-  o.push('- **Targets**, all started by the harness and stopped afterwards: certwright\'s standalone CA (`examples/standalone`, `certwright serve`) on SQLite in a temporary data directory (the default: WAL journal, `synchronous=FULL`, so every issuance is durable on disk), the same on PostgreSQL (a fresh database `cw_bench_<random>` on `postgres://postgres@127.0.0.1:5432`, dropped afterwards), and Pebble (`/usr/bin/pebble`, the Debian package) with a configuration written by the harness, `PEBBLE_VA_NOSLEEP=1`, `PEBBLE_WFE_NONCEREJECT=0`, `PEBBLE_AUTHZREUSE=0`, **started afresh for every cell**: its in-memory store scans every authorization on each new order, and Pebble 2.4 (the Debian package) can deadlock under concurrent load (a goroutine dump taken while developing this benchmark: the new-order scan holds the store’s read lock and waits for one authorization’s lock, a new order waits for the store’s write lock, and every other request queues behind it for good). A request unanswered for 5 s fails; a Pebble cell with such failures is run again with a fresh Pebble (twice in a full run, once in a quick one), and when every attempt stalled the attempt with the most issuances is reported, its unanswered requests in the errors column and its rate including the 5 s wait. A fresh store is Pebble’s best case; certwright keeps one database for the whole run, as a CA would. Pebble keeps everything in memory and writes nothing to disk: it is a test server, not a production CA, so it is a yardstick for protocol overhead, not a like-for-like competitor.');
+  o.push('- **Targets**, all started by the harness and stopped afterwards: certwright\'s standalone CA (`examples/standalone`, `certwright serve`) on SQLite in a temporary data directory (the default: WAL journal, `synchronous=FULL`, so every issuance is durable on disk), the same on PostgreSQL (a fresh database `cw_bench_<random>` on `postgres://postgres@127.0.0.1:5432`, dropped afterwards), and Pebble (`/usr/bin/pebble`, the Debian package) with a configuration written by the harness, `PEBBLE_VA_NOSLEEP=1`, `PEBBLE_WFE_NONCEREJECT=0`, `PEBBLE_AUTHZREUSE=0`, **started afresh for every cell**: its in-memory store scans every authorization on each new order, and Pebble 2.4 (the Debian package) can deadlock under concurrent load (a goroutine dump taken while developing this benchmark: the new-order scan holds the store’s read lock and waits for one authorization’s lock, a new order waits for the store’s write lock, and every other request queues behind it for good). A request unanswered for 5 s fails; a Pebble cell with such failures is run again with a fresh Pebble (twice in a full run, once in a quick one), and when every attempt stalled the attempt with the highest rate before its stall is reported, marked \\* in the tables with its rate up to the stall. A fresh store is Pebble’s best case; certwright keeps one database for the whole run, as a CA would. Pebble keeps everything in memory and writes nothing to disk: it is a test server, not a production CA, so it is a yardstick for protocol overhead, not a like-for-like competitor.');
   o.push('- **Load generator** (`bench/src/acme-load/`), in the harness process: one account per worker (created before the cell, not measured), then complete issuances back to back: new order for one IP identifier (RFC 8738), POST-as-GET of the authorization, the http-01 key authorization placed in an in-process challenge server, challenge POST, authorization polls, finalize with a fresh P-256 CSR (`generateSoftwareSigner` + `buildCsr`), order polls while processing, certificate download. Every identifier is a distinct loopback address (127.x.y.z), so no server can reuse an authorization; both servers really connect to the challenge server for each validation.');
   o.push(`- Polls are every ${POLL_INTERVAL_MS} ms for every target (the client does not wait the \`Retry-After\` the servers suggest), keep-alive HTTPS connections (node:https Agent, trusting only the target's root), ES256 JWS signed with node:crypto directly (\`dsaEncoding: 'ieee-p1363'\`), the nonce of each response reused for the next request.`);
   o.push('- A cell is one target at one concurrency: warm-up, then the measured window; issuances still running when it ends are finished and counted, and the window is the time until the last one ends. Within each repeat the targets take turns at each concurrency, so drifting background load spreads over all of them. Failed issuances are counted by problem type and are not in the rate.');
