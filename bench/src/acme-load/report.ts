@@ -90,7 +90,12 @@ export function renderMarkdown(r: IssuanceReport, svgName: string): string {
   o.push(`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`);
   for (const c of concurrencies) {
     const pebble = cell('Pebble', c)?.issuancesPerSecond ?? Number.NaN;
-    const row = [String(c), ...r.targets.map((t) => `${f(cell(t, c)?.issuancesPerSecond ?? Number.NaN)}${cell(t, c)?.stalled ? ' *' : ''}`), ...(hasPebble ? certwrights.map((t) => `${f((cell(t, c)?.issuancesPerSecond ?? Number.NaN) / pebble, 2)}×`) : [])];
+    const shown = (t: string): string => {
+      const s = cell(t, c);
+      if (s?.stalled && !(s.issuancesPerSecond > 0)) return 'stalled *';
+      return `${f(s?.issuancesPerSecond ?? Number.NaN)}${s?.stalled ? ' *' : ''}`;
+    };
+    const row = [String(c), ...r.targets.map(shown), ...(hasPebble ? certwrights.map((t) => `${f((cell(t, c)?.issuancesPerSecond ?? Number.NaN) / pebble, 2)}×`) : [])];
     o.push(`| ${row.join(' | ')} |`);
   }
   o.push('');
@@ -149,7 +154,8 @@ export function writeReport(r: IssuanceReport, mdPath: string, svgPath: string):
     title: `ACME issuances per second${r.quick ? ' (quick run)' : ''}, load average at start ${r.machine.loadAtStart[0]!.toFixed(2)}`,
     yLabel: 'issuances / s',
     groups: concurrencies.map((c) => `concurrency ${c}`),
-    series: r.targets.map((t) => ({ name: t, values: concurrencies.map((c) => r.cells.find((s) => s.target === t && s.concurrency === c)?.issuancesPerSecond ?? Number.NaN) })),
+    // A cell that stalled before any issuance has no bar.
+    series: r.targets.map((t) => ({ name: t, values: concurrencies.map((c) => r.cells.find((s) => s.target === t && s.concurrency === c && s.issuancesPerSecond > 0)?.issuancesPerSecond ?? Number.NaN) })),
   });
   writeFileSync(svgPath, svg);
   const previous = existsSync(mdPath) ? readFileSync(mdPath, 'utf8') : '';
