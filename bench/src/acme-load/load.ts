@@ -75,7 +75,7 @@ export async function runCell(input: {
   const workers = await createWorkers(input.target, input.challenges, input.concurrency, counters);
   let latencies: number[] = [];
   let errors: Record<string, number> = {};
-  let lastIssuedAt = 0;
+  let lastIssuedAt: number;
   const loop = async (worker: AcmeWorker, until: number): Promise<void> => {
     while (performance.now() < until) {
       const started = performance.now();
