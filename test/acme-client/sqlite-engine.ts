@@ -15,7 +15,7 @@ import {
 } from '@certwright/core';
 import type { Issuer } from '@certwright/core';
 import { openSqlStore } from '@certwright/core/sql';
-import { autoValidValidator, createAcmeServer } from '../../packages/acme/src/engine/index.js';
+import { autoValidValidator, createAcmeServer, issuerChains } from '../../packages/acme/src/engine/index.js';
 import type { AcmeServer } from '../../packages/acme/src/engine/index.js';
 
 let hierarchy: Promise<{ root: Issuer; intermediate: Issuer }> | undefined;
@@ -42,10 +42,7 @@ export async function sqliteEngine(baseUrl: string): Promise<{ engine: AcmeServe
     baseUrl,
     store,
     issuance: createIssuanceEngine({ store, issuers, profiles: defaultProfiles(), clock, random }),
-    chains: (id) => {
-      const issuer = issuers.byId(id);
-      return issuer === undefined ? undefined : { chain: issuer.chain.slice(0, -1), alternateChains: [] };
-    },
+    chains: issuerChains(issuers),
     identifierPolicy: createIdentifierPolicy({}),
     validators: [autoValidValidator('http-01'), autoValidValidator('dns-01')],
     clock,

@@ -38,6 +38,7 @@ import {
   createNodeDnsResolver,
   dns01Validator,
   http01Validator,
+  issuerChains,
   tlsAlpn01Validator,
 } from '@certwright/acme';
 import type { AcmeServer } from '@certwright/acme';
@@ -150,10 +151,7 @@ export async function startClientTestCa(label: string): Promise<ClientTestCa> {
       baseUrl,
       store,
       issuance,
-      chains: (id) => {
-        const issuer = issuers.byId(id);
-        return issuer === undefined ? undefined : { chain: issuer.chain.slice(0, -1), alternateChains: [] };
-      },
+      chains: issuerChains(issuers),
       identifierPolicy: createIdentifierPolicy({ allowedSuffixes: [TEST_DOMAIN] }),
       validators: [http01Validator({ resolver, policy, caa }), dns01Validator({ resolver, caa }), tlsAlpn01Validator({ resolver, policy, caa })],
       clock,

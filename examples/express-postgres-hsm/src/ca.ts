@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { DAY, HOUR, MINUTE, IssuerSet, createIdentifierPolicy, createIssuanceEngine, defaultProfiles, defineProfile, type Clock, type Logger, type Random, type Revocation } from '@certwright/core';
 import { openSqlStore, type SqlStore } from '@certwright/core/sql';
-import { createAcmeServer, createConnectionPolicy, createNodeDnsResolver, dns01Validator, http01Validator, type AcmeServer, type AcmeStore } from '@certwright/acme';
+import { createAcmeServer, issuerChains, createConnectionPolicy, createNodeDnsResolver, dns01Validator, http01Validator, type AcmeServer, type AcmeStore } from '@certwright/acme';
 import { createCrlPublisher, createOcspResponder, type OcspResponder } from '@certwright/ocsp';
 import type { AppConfig } from './config.js';
 import { openHierarchy, type Hierarchy } from './hierarchy.js';
@@ -90,10 +90,7 @@ export async function openCa(config: AppConfig, deps: CaDeps): Promise<Ca> {
       baseUrl,
       store: revocationsReachOcsp(store, ocsp, logger),
       issuance,
-      chains: (id) => {
-        const issuer = issuers.byId(id);
-        return issuer === undefined ? undefined : { chain: issuer.chain.slice(0, -1), alternateChains: [] };
-      },
+      chains: issuerChains(issuers),
       identifierPolicy: createIdentifierPolicy({ ...(config.allowedDomains === undefined ? {} : { allowedSuffixes: config.allowedDomains }), allowedIpRanges: config.allowedIpRanges }),
       validators: [http01Validator({ resolver, policy }), dns01Validator({ resolver })],
       clock,

@@ -5,7 +5,7 @@
  * SIGINT, then stops accepting, drains, and closes the store and the key.
  */
 import { createVerifier, createIdentifierPolicy, DAY, HOUR, MINUTE, type Clock, type Logger, type Random, type Revocation } from '@certwright/core';
-import { createAcmeServer, type AcmeServer, type AcmeStore } from '@certwright/acme';
+import { createAcmeServer, issuerChains, type AcmeServer, type AcmeStore } from '@certwright/acme';
 import { acmePlugin } from '@certwright/acme/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sha256Fingerprint } from './ca-files.js';
@@ -131,10 +131,7 @@ export async function startServer(ctx: ServeContext): Promise<RunningServer> {
       baseUrl: server.externalUrl,
       store: storeWithStatusUpdates(runtime, logger),
       issuance: runtime.issuance,
-      chains: (id) => {
-        const found = runtime.issuers.byId(id);
-        return found === undefined ? undefined : { chain: found.chain.slice(0, -1), alternateChains: [] };
-      },
+      chains: issuerChains(runtime.issuers),
       identifierPolicy: createIdentifierPolicy({ ...(server.allowedDomains === undefined ? {} : { allowedSuffixes: server.allowedDomains }), allowedIpRanges: server.allowedIpRanges }),
       validators: createValidators(server),
       clock,

@@ -10,6 +10,7 @@ export * from './server.js';
 export * from './urls.js';
 export * from './validator.js';
 export * from './nonce-service.js';
+export * from './issuer-chains.js';
 export { DEFAULT_PROCESSING_TIMEOUT_MS, DEFAULT_RECOVERY_BATCH_SIZE, DEFAULT_CERTIFICATE_SCAN_LIMIT } from './recovery.js';
 export type { OrderRecoveryReport } from './recovery.js';
 export * from '../ratelimit/index.js';

@@ -26,6 +26,7 @@ import {
 import type { IdentifierPolicy, Issuer, Logger, Profile, Random } from '@certwright/core';
 import type { AcmeServer } from '../engine/server.js';
 import { createAcmeServer } from '../engine/server.js';
+import { issuerChains } from '../engine/issuer-chains.js';
 import type { AcmeStore } from '../engine/options.js';
 import { autoValidValidator } from '../engine/validator.js';
 import type { Validator } from '../engine/validator.js';
@@ -144,10 +145,7 @@ export async function createTestCa(options: TestCaOptions = {}): Promise<TestCa>
       baseUrl,
       store: wrapped,
       issuance: createIssuanceEngine({ store, issuers, profiles: [...profiles], clock, random }),
-      chains: (id) => {
-        const issuer = issuers.byId(id);
-        return issuer === undefined ? undefined : { chain: issuer.chain.slice(0, -1), alternateChains: [] };
-      },
+      chains: issuerChains(issuers),
       identifierPolicy: options.identifierPolicy ?? createIdentifierPolicy({ allowedIpRanges: TEST_CA_IP_RANGES }),
       validators,
       clock,

@@ -12,7 +12,7 @@ import {
   HOUR,
 } from '@certwright/core';
 import type { Issuer } from '@certwright/core';
-import { autoValidValidator, createAcmeServer } from '../../src/engine/index.js';
+import { autoValidValidator, createAcmeServer, issuerChains } from '../../src/engine/index.js';
 import type { AcmeServer, Validator } from '../../src/engine/index.js';
 
 /** An auto-valid validator that takes 20 ms, so that a challenge response is reliably still `processing`. */
@@ -50,10 +50,7 @@ export async function testEngine(baseUrl: string): Promise<AcmeServer> {
     baseUrl,
     store,
     issuance: createIssuanceEngine({ store, issuers, profiles: defaultProfiles(), clock, random }),
-    chains: (id) => {
-      const issuer = issuers.byId(id);
-      return issuer === undefined ? undefined : { chain: issuer.chain.slice(0, -1), alternateChains: [] };
-    },
+    chains: issuerChains(issuers),
     identifierPolicy: createIdentifierPolicy({}),
     validators: [slowAutoValid('http-01'), slowAutoValid('dns-01')],
     clock,
