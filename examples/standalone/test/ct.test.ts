@@ -4,6 +4,7 @@ import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toPem } from '@certwright/core';
 import { startTestLog, type TestLog } from '@certwright/ct/testing';
 import { cli, freePort, startServe } from './processes.js';
 
@@ -32,7 +33,7 @@ describe('certwright serve with a CT log list', () => {
       const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
         const der = socket.getPeerCertificate().raw;
         socket.end();
-        resolve(`-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE-----\n`);
+        resolve(toPem(new Uint8Array(der), 'CERTIFICATE'));
       });
       socket.on('error', reject);
     });
