@@ -9,6 +9,7 @@ import { cryptoRandom, jsonLineLogger, systemClock, type CertKeyType, type Clock
 import { ConfigError, loadConfig, type StandaloneConfig } from './config.js';
 import { createMetrics, type CaMetrics } from './metrics.js';
 import { ISSUER_KEY_TYPES, runCrlPublish, runEabCreate, runInit, runIssuerAdd, runIssuerRetire, runMigrate, runRevoke, runStatus, type CommandIo } from './commands.js';
+import { bufferedLines } from './line-buffer.js';
 
 /** The help text, printed by `certwright help` and after a usage error. */
 export const USAGE = `usage: certwright <command> [options]
@@ -102,7 +103,19 @@ async function serve(config: StandaloneConfig, io: CommandIo, logger: Logger, me
 
 /** Runs one command line; resolves with the exit code (never rejects). */
 export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
-  const io: CommandIo = { out: (line) => process.stdout.write(line + '\n'), err: (line) => process.stderr.write(line + '\n') };
+  const logLines = bufferedLines((text) => process.stdout.write(text));
+  const flushOnExit = (): void => logLines.flush();
+  process.on('exit', flushOnExit);
+  const io: CommandIo = {
+    out: (line) => {
+      logLines.flush();
+      process.stdout.write(line + '\n');
+    },
+    err: (line) => {
+      logLines.flush();
+      process.stderr.write(line + '\n');
+    },
+  };
   const [command, ...rest] = argv;
   try {
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
@@ -111,7 +124,7 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, cw
       return 0;
     }
     const clock = systemClock();
-    const logger = jsonLineLogger({ now: () => clock.now() });
+    const logger = jsonLineLogger({ now: () => clock.now(), write: (line) => logLines.write(line) });
     switch (command) {
       case 'init': {
         expectPositionals(parseArgs(rest, []), 0, 'init');
@@ -174,6 +187,9 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, cw
     }
     io.err(err instanceof ConfigError ? err.message : `certwright: ${(err as Error).message}`);
     return 1;
+  } finally {
+    logLines.flush();
+    process.off('exit', flushOnExit);
   }
 }
 

@@ -4,7 +4,7 @@
  * (OCSP, CRLs, metrics, health) over plain HTTP. Runs until SIGTERM or
  * SIGINT, then stops accepting, drains, and closes the store and the key.
  */
-import { createVerifier, createIdentifierPolicy, DAY, HOUR, MINUTE, type Clock, type Logger, type Random, type Revocation } from '@certwright/core';
+import { createVerifier, createIdentifierPolicy, DAY, HOUR, MemoryNonceStore, MINUTE, type Clock, type Logger, type Random, type Revocation } from '@certwright/core';
 import { createAcmeServer, issuerChains, type AcmeServer, type AcmeStore } from '@certwright/acme';
 import { acmePlugin } from '@certwright/acme/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -130,6 +130,8 @@ export async function startServer(ctx: ServeContext): Promise<RunningServer> {
     engine = createAcmeServer({
       baseUrl: server.externalUrl,
       store: storeWithStatusUpdates(runtime, logger),
+      // One process owns a SQLite file: its nonces need no database write. Nodes sharing PostgreSQL/MariaDB share nonces in the database.
+      ...(runtime.store.dialect === 'sqlite' ? { nonceStore: new MemoryNonceStore() } : {}),
       issuance: runtime.issuance,
       chains: issuerChains(runtime.issuers),
       identifierPolicy: createIdentifierPolicy({ ...(server.allowedDomains === undefined ? {} : { allowedSuffixes: server.allowedDomains }), allowedIpRanges: server.allowedIpRanges }),

@@ -33,8 +33,18 @@ export function jsonLineLogger(
   return (event) => {
     if (order[event.level] < min) return;
     const record = options.now ? { time: options.now().toISOString(), ...event } : event;
-    write(JSON.stringify(record, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+    write(toJsonLine(record));
   };
+}
+
+/** JSON of a log record; bigints (which plain JSON refuses) become decimal strings. */
+function toJsonLine(record: object): string {
+  try {
+    return JSON.stringify(record);
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    return JSON.stringify(record, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  }
 }
 
 /** A logger that keeps events in memory, for tests. */

@@ -78,6 +78,15 @@ export interface AcmeServerOptions {
   /** External base URL, e.g. `https://ca.example/acme`; every resource URL is under it. No trailing slash needed. */
   readonly baseUrl: string;
   readonly store: AcmeStore;
+  /**
+   * Where anti-replay nonces live (RFC 8555 §7.2). Default: the `store`'s
+   * nonce role, shared by every instance on that database (two writes per
+   * request: issue and redeem). When one process serves the API, a
+   * `MemoryNonceStore` from `@certwright/core` saves both; nonces then do
+   * not survive a restart, and clients retry once on the resulting
+   * `badNonce` (RFC 8555 §6.5).
+   */
+  readonly nonceStore?: NonceStore;
   readonly issuance: IssuanceEngine;
   /** The chains to serve for certificates of an issuer; `undefined` for an unknown issuer. */
   readonly chains: (issuerId: string) => IssuerChains | undefined;

@@ -68,7 +68,7 @@ function buildContext(options: AcmeServerOptions): EngineContext {
   for (const key of ['order', 'authorization', 'pendingAuthorization', 'nonce'] as const) positive(`lifetimes.${key}`, lifetimes[key]);
   const profiles = new Map((options.profiles ?? []).map((p) => [p.name, p]));
   if (options.defaultProfile !== undefined && !profiles.has(options.defaultProfile)) throw new RangeError(`defaultProfile "${options.defaultProfile}" is not among the offered profiles`);
-  const nonces = createNonceService(options.store, options.clock, options.random, lifetimes.nonce);
+  const nonces = createNonceService(options.nonceStore ?? options.store, options.clock, options.random, lifetimes.nonce);
   const store = options.store;
   const verifier = createJwsVerifier({
     accountUrlPrefix: urls.accountPrefix,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CertwrightError, FakeClock, MemoryStore, cryptoRandom, memoryLogger } from '@certwright/core';
+import { CertwrightError, FakeClock, MemoryNonceStore, MemoryStore, cryptoRandom, memoryLogger } from '@certwright/core';
 import { createAcmeUrls, parseRoute } from '../../src/engine/urls.js';
 import { createNonceService } from '../../src/engine/nonce-service.js';
 import { createBackgroundTasks } from '../../src/engine/background.js';
@@ -8,7 +8,7 @@ import { effectiveReason, parseReason } from '../../src/resources/revocation-rea
 import { suggestedWindow } from '../../src/resources/renewal-info.js';
 import { parseCertId } from '../../src/engine/certificate-info.js';
 import { keyAuthorization } from '../../src/engine/validator.js';
-import { BASE, makeCa } from './helpers.js';
+import { BASE, TestClient, dns, jsonBody, makeCa } from './helpers.js';
 
 function thrown(fn: () => unknown): CertwrightError {
   try {
@@ -85,6 +85,35 @@ describe('nonce service (RFC 8555 §6.5)', () => {
     const one = createNonceService(store, clock, cryptoRandom(), 60_000);
     const two = createNonceService(store, clock, cryptoRandom(), 60_000);
     expect(await two.redeem(await one.issue())).toBe(true);
+  });
+
+  it('keeps nonces in the nonceStore option instead of the store when one is given', async () => {
+    const nonceStore = new MemoryNonceStore();
+    let storeNonceCalls = 0;
+    class NonceCountingStore extends MemoryStore {
+      override async issueNonce(value: string, expires: Date): Promise<void> {
+        storeNonceCalls++;
+        return super.issueNonce(value, expires);
+      }
+      override async redeemNonce(value: string, now: Date): Promise<boolean> {
+        storeNonceCalls++;
+        return super.redeemNonce(value, now);
+      }
+    }
+    const countingBase = new NonceCountingStore();
+    const ca = await makeCa({ nonceStore }, countingBase);
+    const client = new TestClient(ca.server);
+    expect((await client.register()).status).toBe(201);
+    expect(nonceStore.size).toBe(1);
+    const { order } = await client.issue(ca, [dns('nonce-memory.example.com')]);
+    expect(order['status']).toBe('valid');
+    expect(storeNonceCalls).toBe(0);
+    const replayed = client.nonce!;
+    expect((await client.post(client.kid!, '')).status).toBe(200);
+    client.nonce = replayed;
+    const again = await client.post(client.kid!, '');
+    expect(again.status).toBe(400);
+    expect(jsonBody(again)['type']).toBe('urn:ietf:params:acme:error:badNonce');
   });
 });
 
