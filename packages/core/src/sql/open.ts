@@ -1,10 +1,10 @@
-import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, SqliteDriver, CompiledQuery, sql } from 'kysely';
-import type { DatabaseConnection, Driver, SqliteDialectConfig } from 'kysely';
+import { Kysely, MysqlDialect, PostgresDialect, sql } from 'kysely';
 import type { SqlDialectName } from './dialect.js';
 import { SQL_DIALECTS } from './dialect.js';
 import type { Schema } from './schema.js';
 import { SqlStore } from './sql-store.js';
 import { loadDriver } from './load-driver.js';
+import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 
 /** Options to open a store on a database URL; the store owns (and closes) its connections. */
 export interface SqlUrlOptions {
@@ -75,7 +75,8 @@ export function parseSqlUrl(url: string): ParsedSqlUrl {
  * SQLite files are opened in WAL mode with `synchronous=FULL` (unless
  * `sqliteSynchronous: 'NORMAL'`), a busy timeout and foreign keys on, and
  * transactions start with `BEGIN IMMEDIATE` so that two processes sharing a
- * file queue for the write lock instead of failing on upgrade.
+ * file queue for the write lock instead of failing on upgrade; each distinct
+ * SQL text is prepared once per connection and reused (a bounded cache).
  */
 export async function openSqlStore(options: OpenSqlStoreOptions): Promise<SqlStore> {
   if ('db' in options) {
@@ -114,7 +115,7 @@ async function openKysely(parsed: ParsedSqlUrl, options: SqlUrlOptions): Promise
   }
 }
 
-async function sqliteDialect(path: string, options: SqlUrlOptions): Promise<SqliteDialect> {
+async function sqliteDialect(path: string, options: SqlUrlOptions): Promise<ImmediateSqliteDialect> {
   const { default: Database } = await loadDriver('better-sqlite3', () => import('better-sqlite3'));
   const database = new Database(path);
   try {
@@ -127,24 +128,4 @@ async function sqliteDialect(path: string, options: SqlUrlOptions): Promise<Sqli
     throw err;
   }
   return new ImmediateSqliteDialect({ database });
-}
-
-/** SQLite with `BEGIN IMMEDIATE` transactions: the write lock is taken up front, so lock waits go through busy_timeout. */
-class ImmediateSqliteDialect extends SqliteDialect {
-  readonly #config: SqliteDialectConfig;
-
-  constructor(config: SqliteDialectConfig) {
-    super(config);
-    this.#config = config;
-  }
-
-  override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.#config);
-  }
-}
-
-class ImmediateSqliteDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-  }
 }
