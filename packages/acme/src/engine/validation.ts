@@ -15,7 +15,7 @@ import type { ValidationResult } from './validator.js';
 import { spendAfter } from './rate-limits.js';
 import { failedValidationKey } from '../ratelimit/index.js';
 
-/** How many of the account's newest orders are refreshed after a validation; older ones refresh when read. */
+/** How many pending orders using a just decided authorization are refreshed after a validation (oldest first); others refresh when read. */
 export const ORDERS_REFRESHED_AFTER_VALIDATION = 100;
 
 function withTimeout<T>(promise: Promise<T>, ms: number, identifier: string): Promise<T> {
@@ -36,10 +36,11 @@ async function runValidator(ctx: EngineContext, account: Account, authz: Authori
   );
 }
 
+/** Brings the account's pending orders that use the just decided authorization up to date (RFC 8555 §7.1.6). */
 async function refreshAccountOrders(ctx: EngineContext, accountId: string, authorizationId: string): Promise<void> {
-  const page = await ctx.store.listOrdersByAccount(accountId, { limit: ORDERS_REFRESHED_AFTER_VALIDATION });
-  for (const order of page.items) {
-    if (order.status === 'pending' && order.authorizationIds.includes(authorizationId)) await currentOrder(ctx, order);
+  const orders = await ctx.store.listPendingOrdersByAuthorization(authorizationId, ORDERS_REFRESHED_AFTER_VALIDATION);
+  for (const order of orders) {
+    if (order.accountId === accountId) await currentOrder(ctx, order);
   }
 }
 

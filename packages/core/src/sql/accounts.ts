@@ -6,6 +6,7 @@ import { duplicateKey, eabKeyAlreadyBound, thumbprintInUse, unknownEabKey } from
 import type { AccountChanges, AccountStore, NewAccount } from '../store/types.js';
 import type { Queryable, SqlContext } from './context.js';
 import { isUniqueViolation } from './dialect.js';
+import { slot } from './prepared-queries.js';
 import { copyJson, toAccount, toBuffer, toEabKey, toJson, toMillis } from './rows.js';
 
 /**
@@ -78,13 +79,17 @@ export class SqlAccountStore implements AccountStore {
 
   /** @inheritdoc */
   async getAccount(id: string): Promise<Account | undefined> {
-    const row = await this.#ctx.open().selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.#ctx.templates
+      .get('accounts.byId', (db) => db.selectFrom('accounts').selectAll().where('id', '=', slot('id')))
+      .first(this.#ctx.open(), { id });
     return row === undefined ? undefined : toAccount(row);
   }
 
   /** @inheritdoc */
   async getAccountByThumbprint(thumbprint: string): Promise<Account | undefined> {
-    const row = await this.#ctx.open().selectFrom('accounts').selectAll().where('thumbprint', '=', thumbprint).executeTakeFirst();
+    const row = await this.#ctx.templates
+      .get('accounts.byThumbprint', (db) => db.selectFrom('accounts').selectAll().where('thumbprint', '=', slot('thumbprint')))
+      .first(this.#ctx.open(), { thumbprint });
     return row === undefined ? undefined : toAccount(row);
   }
 
@@ -110,20 +115,29 @@ export class SqlAccountStore implements AccountStore {
     };
     let updated: number;
     try {
-      const result = await this.#ctx
-        .open()
-        .updateTable('accounts')
-        .set({
+      updated = await this.#ctx.templates
+        .get('accounts.update', (db) =>
+          db
+            .updateTable('accounts')
+            .set({
+              status: slot('status'),
+              contact: slot('contact'),
+              jwk: slot('jwk'),
+              thumbprint: slot('thumbprint'),
+              version: slot<number>('version'),
+            })
+            .where('id', '=', slot('id'))
+            .where('version', '=', slot<number>('expectedVersion')),
+        )
+        .affected(this.#ctx.open(), {
           status: next.status,
           contact: toJson(next.contact),
           jwk: toJson(next.jwk),
           thumbprint: next.thumbprint,
           version: next.version,
-        })
-        .where('id', '=', id)
-        .where('version', '=', expectedVersion)
-        .executeTakeFirst();
-      updated = Number(result.numUpdatedRows);
+          id,
+          expectedVersion,
+        });
     } catch (err) {
       if (isUniqueViolation(err, this.#ctx.dialect)) throw thumbprintInUse(thumbprint);
       throw err;

@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { CertwrightError } from '../errors.js';
 import { isTransientConflict } from './dialect.js';
 import type { SqlDialectName } from './dialect.js';
+import { QueryTemplates } from './prepared-queries.js';
 import type { Schema } from './schema.js';
 
 /** How many times a transaction is tried when the database aborts it for a conflict with another. */
@@ -11,17 +12,21 @@ export const TRANSACTION_ATTEMPTS = 3;
 export type Queryable = Kysely<Schema> | Transaction<Schema>;
 
 /**
- * What the role stores share: the database, its dialect, and whether the
- * store was closed (after which every call throws `serverInternal`).
+ * What the role stores share: the database, its dialect, the queries
+ * compiled for it, and whether the store was closed (after which every
+ * call throws `serverInternal`).
  */
 export class SqlContext {
   readonly db: Kysely<Schema>;
   readonly dialect: SqlDialectName;
+  /** The hot-path queries, compiled once for this database (see `QueryTemplates`). */
+  readonly templates: QueryTemplates;
   #closed = false;
 
   constructor(db: Kysely<Schema>, dialect: SqlDialectName) {
     this.db = db;
     this.dialect = dialect;
+    this.templates = new QueryTemplates(db);
   }
 
   /** The database, or `serverInternal` if the store was closed. */

@@ -2,6 +2,7 @@ import { duplicateKey } from '../store/store-errors.js';
 import type { NonceStore } from '../store/types.js';
 import type { SqlContext } from './context.js';
 import { isUniqueViolation } from './dialect.js';
+import { slot } from './prepared-queries.js';
 import { toMillis } from './rows.js';
 
 /**
@@ -20,7 +21,9 @@ export class SqlNonceStore implements NonceStore {
   /** @inheritdoc Throws `conflict` if the value was already issued. */
   async issueNonce(value: string, expires: Date): Promise<void> {
     try {
-      await this.#ctx.open().insertInto('nonces').values({ value, expires: toMillis(expires) }).execute();
+      await this.#ctx.templates
+        .get('nonces.insert', (db) => db.insertInto('nonces').values({ value: slot('value'), expires: slot<number>('expires') }))
+        .execute(this.#ctx.open(), { value, expires: toMillis(expires) });
     } catch (err) {
       if (isUniqueViolation(err, this.#ctx.dialect)) throw duplicateKey('nonce', value);
       throw err;
@@ -30,9 +33,11 @@ export class SqlNonceStore implements NonceStore {
   /** @inheritdoc An expired nonce is removed too, but does not redeem. */
   async redeemNonce(value: string, now: Date): Promise<boolean> {
     const db = this.#ctx.open();
-    const redeemed = await db.deleteFrom('nonces').where('value', '=', value).where('expires', '>', toMillis(now)).executeTakeFirst();
-    if (Number(redeemed.numDeletedRows) === 1) return true;
-    await db.deleteFrom('nonces').where('value', '=', value).execute();
+    const redeemed = await this.#ctx.templates
+      .get('nonces.redeem', (q) => q.deleteFrom('nonces').where('value', '=', slot('value')).where('expires', '>', slot<number>('now')))
+      .affected(db, { value, now: toMillis(now) });
+    if (redeemed === 1) return true;
+    await this.#ctx.templates.get('nonces.delete', (q) => q.deleteFrom('nonces').where('value', '=', slot('value'))).execute(db, { value });
     return false;
   }
 }

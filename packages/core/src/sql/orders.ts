@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { CertwrightError } from '../errors.js';
 import type { Identifier } from '../identifier.js';
 import {
@@ -17,21 +17,36 @@ import { checkTransitionRequest } from '../store/transition-guard.js';
 import type { ChallengeChanges, NewAuthorization, NewOrder, OrderChanges, OrderStore, Page } from '../store/types.js';
 import type { Queryable, SqlContext } from './context.js';
 import { isUniqueViolation } from './dialect.js';
+import { slot } from './prepared-queries.js';
+import type { QueryTemplate, QueryTemplates } from './prepared-queries.js';
 import { toAuthorization, toChallenge, toJson, toMillis, toOrder } from './rows.js';
-import type { AuthorizationsTable, OrdersTable } from './schema.js';
+import type { AuthorizationsTable, ChallengesTable, OrdersTable, Schema } from './schema.js';
+
+/** Up to this many ids, reading authorizations by id uses a compiled query per id count. */
+const MAX_TEMPLATED_IDS = 16;
 
 /**
  * Orders, authorizations and challenges in SQL (RFC 8555 §7.1.3–7.1.5).
  * `createOrder` and `createAuthorization` are single transactions; every
  * status change is one `UPDATE … WHERE id = ? AND status IN (…)` judged by
- * its affected-row count, after the request was checked against the
- * RFC 8555 §7.1.6 status machine (`conflict` for an illegal request).
+ * its affected-row count (or the row it returns), after the request was
+ * checked against the RFC 8555 §7.1.6 status machine (`conflict` for an
+ * illegal request). Reads of an order or of authorizations are one
+ * statement each, joining the links or the challenges.
  */
 export class SqlOrderStore implements OrderStore {
   readonly #ctx: SqlContext;
+  /**
+   * Whether the database has `UPDATE … RETURNING` (SQLite ≥ 3.35,
+   * PostgreSQL): order and challenge transitions are then one statement
+   * that returns the row it wrote. MariaDB/MySQL update and read back in
+   * one transaction instead.
+   */
+  readonly #updateReturning: boolean;
 
   constructor(ctx: SqlContext) {
     this.#ctx = ctx;
+    this.#updateReturning = ctx.dialect !== 'mysql';
   }
 
   /** @inheritdoc */
@@ -111,14 +126,29 @@ export class SqlOrderStore implements OrderStore {
 
   /** @inheritdoc */
   async getOrder(id: string): Promise<Order | undefined> {
-    return (await this.#readOrders(this.#ctx.open(), [id]))[0];
+    return this.#readOrder(this.#ctx.open(), id);
   }
 
-  /** Orders with their authorization ids, in the order of `ids` (unknown ids left out). */
-  async #readOrders(q: Queryable, ids: readonly string[]): Promise<Order[]> {
-    if (ids.length === 0) return [];
-    const rows = await q.selectFrom('orders').selectAll().where('id', 'in', ids).execute();
-    return this.#withAuthorizationIds(q, ids.flatMap((id) => rows.filter((r) => r.id === id)));
+  /** An order with its authorization ids, in one statement (the order row joined to its links). */
+  async #readOrder(q: Queryable, id: string): Promise<Order | undefined> {
+    const rows = await this.#ctx.templates
+      .get('orders.byIdWithLinks', (db) =>
+        db
+          .selectFrom('orders')
+          .leftJoin('order_authorizations', 'order_authorizations.order_id', 'orders.id')
+          .selectAll('orders')
+          .select('order_authorizations.authorization_id')
+          .where('orders.id', '=', slot('id'))
+          .orderBy('order_authorizations.position'),
+      )
+      .rows(q, { id });
+    const first = rows[0];
+    if (first === undefined) return undefined;
+    const { authorization_id: _, ...order } = first;
+    return toOrder(
+      order,
+      rows.flatMap((r) => (r.authorization_id === null ? [] : [r.authorization_id])),
+    );
   }
 
   async #withAuthorizationIds(q: Queryable, rows: readonly Selectable<OrdersTable>[]): Promise<Order[]> {
@@ -175,18 +205,45 @@ export class SqlOrderStore implements OrderStore {
   ): Promise<Order | undefined> {
     const froms = checkTransitionRequest('order', ORDER_TRANSITIONS, from, to);
     if (froms.length === 0) return undefined;
-    return this.#ctx.transaction(async (trx) => {
-      const result = await trx
+    const withSerial = changes.certificateSerial !== undefined;
+    const withError = changes.error !== undefined;
+    const shape = `${withSerial}:${withError}:${froms.length}`;
+    const update = (db: Kysely<Schema>) =>
+      db
         .updateTable('orders')
-        .set({ status: to, updated_at: toMillis(changes.updatedAt) })
-        .$if(changes.certificateSerial !== undefined, (u) => u.set({ certificate_serial: changes.certificateSerial ?? null }))
-        .$if(changes.error !== undefined, (u) => u.set({ error: toJson(changes.error) }))
-        .where('id', '=', id)
-        .where('status', 'in', froms)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) return undefined;
-      return (await this.#readOrders(trx, [id]))[0];
+        .set({ status: slot('to'), updated_at: slot<number>('updatedAt') })
+        .$if(withSerial, (u) => u.set({ certificate_serial: slot('certificateSerial') }))
+        .$if(withError, (u) => u.set({ error: slot('error') }))
+        .where('id', '=', slot('id'))
+        .where('status', 'in', fromSlots(froms));
+    const values = {
+      to,
+      updatedAt: toMillis(changes.updatedAt),
+      certificateSerial: changes.certificateSerial,
+      error: withError ? toJson(changes.error) : undefined,
+      id,
+      ...fromValues(froms),
+    };
+    if (this.#updateReturning) {
+      const db = this.#ctx.open();
+      const row = await this.#ctx.templates.get(`orders.transitionReturning:${shape}`, (q) => update(q).returningAll()).first(db, values);
+      // The links of an order never change once it is created.
+      return row === undefined ? undefined : toOrder(row, await this.#readLinks(db, id));
+    }
+    return this.#ctx.transaction(async (trx) => {
+      if ((await this.#ctx.templates.get(`orders.transition:${shape}`, update).affected(trx, values)) !== 1) return undefined;
+      return this.#readOrder(trx, id);
     });
+  }
+
+  /** The authorization ids of an order, by position. */
+  async #readLinks(q: Queryable, orderId: string): Promise<string[]> {
+    const rows = await this.#ctx.templates
+      .get('orders.links', (db) =>
+        db.selectFrom('order_authorizations').select('authorization_id').where('order_id', '=', slot('orderId')).orderBy('position'),
+      )
+      .rows(q, { orderId });
+    return rows.map((r) => r.authorization_id);
   }
 
   /** @inheritdoc Least recently updated first. */
@@ -225,14 +282,38 @@ export class SqlOrderStore implements OrderStore {
     return (await this.#withAuthorizationIds(q, rows))[0];
   }
 
+  /**
+   * @inheritdoc Pending orders linking the authorization (through the
+   * `order_authorizations_authorization_idx` index), oldest first.
+   */
+  async listPendingOrdersByAuthorization(authorizationId: string, limit: number): Promise<Order[]> {
+    const q = this.#ctx.open();
+    const rows = await this.#ctx.templates
+      .get('orders.pendingByAuthorization', (db) =>
+        // Driven from the link index (an IN-subquery lets SQLite scan all pending orders instead);
+        // an order links an authorization at most once, so the join repeats no order.
+        db
+          .selectFrom('order_authorizations')
+          .innerJoin('orders', 'orders.id', 'order_authorizations.order_id')
+          .selectAll('orders')
+          .where('order_authorizations.authorization_id', '=', slot('authorizationId'))
+          .where('orders.status', '=', 'pending')
+          .orderBy('orders.created_at')
+          .orderBy('orders.id')
+          .limit(slot<number>('limit')),
+      )
+      .rows(q, { authorizationId, limit });
+    return this.#withAuthorizationIds(q, rows);
+  }
+
   /** @inheritdoc */
   async getAuthorization(id: string): Promise<Authorization | undefined> {
-    return (await readAuthorizations(this.#ctx.open(), [id]))[0];
+    return (await readAuthorizations(this.#ctx.templates, this.#ctx.open(), [id]))[0];
   }
 
   /** @inheritdoc */
   async getAuthorizations(ids: readonly string[]): Promise<Authorization[]> {
-    return readAuthorizations(this.#ctx.open(), ids);
+    return readAuthorizations(this.#ctx.templates, this.#ctx.open(), ids);
   }
 
   /** @inheritdoc */
@@ -243,21 +324,30 @@ export class SqlOrderStore implements OrderStore {
     validUntil: Date,
   ): Promise<Authorization | undefined> {
     const q = this.#ctx.open();
-    const row = await q
-      .selectFrom('authorizations')
-      .select('id')
-      .where('account_id', '=', accountId)
-      .where('identifier_type', '=', identifier.type)
-      .where('identifier_value', '=', identifier.value)
-      .where('wildcard', '=', wildcard ? 1 : 0)
-      .where('status', '=', 'valid')
-      .where('expires', '>=', toMillis(validUntil))
-      .orderBy('expires', 'desc')
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(1)
-      .executeTakeFirst();
-    return row === undefined ? undefined : (await readAuthorizations(q, [row.id]))[0];
+    const row = await this.#ctx.templates
+      .get('authorizations.reusable', (db) =>
+        db
+          .selectFrom('authorizations')
+          .select('id')
+          .where('account_id', '=', slot('accountId'))
+          .where('identifier_type', '=', slot('identifierType'))
+          .where('identifier_value', '=', slot('identifierValue'))
+          .where('wildcard', '=', slot<number>('wildcard'))
+          .where('status', '=', 'valid')
+          .where('expires', '>=', slot<number>('validUntil'))
+          .orderBy('expires', 'desc')
+          .orderBy('created_at')
+          .orderBy('id')
+          .limit(1),
+      )
+      .first(q, {
+        accountId,
+        identifierType: identifier.type,
+        identifierValue: identifier.value,
+        wildcard: wildcard ? 1 : 0,
+        validUntil: toMillis(validUntil),
+      });
+    return row === undefined ? undefined : (await readAuthorizations(this.#ctx.templates, q, [row.id]))[0];
   }
 
   /** @inheritdoc */
@@ -268,15 +358,12 @@ export class SqlOrderStore implements OrderStore {
   ): Promise<Authorization | undefined> {
     const froms = checkTransitionRequest('authorization', AUTHORIZATION_TRANSITIONS, from, to);
     if (froms.length === 0) return undefined;
+    const update = this.#ctx.templates.get(`authorizations.transition:${froms.length}`, (db) =>
+      db.updateTable('authorizations').set({ status: slot('to') }).where('id', '=', slot('id')).where('status', 'in', fromSlots(froms)),
+    );
     return this.#ctx.transaction(async (trx) => {
-      const result = await trx
-        .updateTable('authorizations')
-        .set({ status: to })
-        .where('id', '=', id)
-        .where('status', 'in', froms)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) return undefined;
-      return (await readAuthorizations(trx, [id]))[0];
+      if ((await update.affected(trx, { to, id, ...fromValues(froms) })) !== 1) return undefined;
+      return (await readAuthorizations(this.#ctx.templates, trx, [id]))[0];
     });
   }
 
@@ -299,8 +386,12 @@ export class SqlOrderStore implements OrderStore {
 
   /** @inheritdoc */
   async getChallenge(id: string): Promise<Challenge | undefined> {
-    const row = await this.#ctx.open().selectFrom('challenges').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.#challengeById().first(this.#ctx.open(), { id });
     return row === undefined ? undefined : toChallenge(row);
+  }
+
+  #challengeById(): QueryTemplate<Selectable<ChallengesTable>> {
+    return this.#ctx.templates.get('challenges.byId', (db) => db.selectFrom('challenges').selectAll().where('id', '=', slot('id')));
   }
 
   /** @inheritdoc */
@@ -312,18 +403,34 @@ export class SqlOrderStore implements OrderStore {
   ): Promise<Challenge | undefined> {
     const froms = checkTransitionRequest('challenge', CHALLENGE_TRANSITIONS, from, to);
     if (froms.length === 0) return undefined;
-    return this.#ctx.transaction(async (trx) => {
-      const result = await trx
+    const { validatedAt, error, validationRecord } = changes;
+    const shape = `${validatedAt !== undefined}:${error !== undefined}:${validationRecord !== undefined}:${froms.length}`;
+    const update = (db: Kysely<Schema>) =>
+      db
         .updateTable('challenges')
-        .set({ status: to })
-        .$if(changes.validatedAt !== undefined, (u) => u.set({ validated_at: changes.validatedAt === undefined ? null : toMillis(changes.validatedAt) }))
-        .$if(changes.error !== undefined, (u) => u.set({ error: toJson(changes.error) }))
-        .$if(changes.validationRecord !== undefined, (u) => u.set({ validation_record: toJson(changes.validationRecord) }))
-        .where('id', '=', id)
-        .where('status', 'in', froms)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) return undefined;
-      const row = await trx.selectFrom('challenges').selectAll().where('id', '=', id).executeTakeFirst();
+        .set({ status: slot('to') })
+        .$if(validatedAt !== undefined, (u) => u.set({ validated_at: slot<number>('validatedAt') }))
+        .$if(error !== undefined, (u) => u.set({ error: slot('error') }))
+        .$if(validationRecord !== undefined, (u) => u.set({ validation_record: slot('validationRecord') }))
+        .where('id', '=', slot('id'))
+        .where('status', 'in', fromSlots(froms));
+    const values = {
+      to,
+      validatedAt: validatedAt === undefined ? undefined : toMillis(validatedAt),
+      error: error === undefined ? undefined : toJson(error),
+      validationRecord: validationRecord === undefined ? undefined : toJson(validationRecord),
+      id,
+      ...fromValues(froms),
+    };
+    if (this.#updateReturning) {
+      const row = await this.#ctx.templates
+        .get(`challenges.transitionReturning:${shape}`, (q) => update(q).returningAll())
+        .first(this.#ctx.open(), values);
+      return row === undefined ? undefined : toChallenge(row);
+    }
+    return this.#ctx.transaction(async (trx) => {
+      if ((await this.#ctx.templates.get(`challenges.transition:${shape}`, update).affected(trx, values)) !== 1) return undefined;
+      const row = await this.#challengeById().first(trx, { id });
       return row === undefined ? undefined : toChallenge(row);
     });
   }
@@ -378,32 +485,93 @@ async function insertAuthorization(q: Queryable, a: NewAuthorization): Promise<v
     .execute();
 }
 
-/** Authorizations with their challenges, in the order of `ids` (unknown ids left out). */
-async function readAuthorizations(q: Queryable, ids: readonly string[]): Promise<Authorization[]> {
+/** Slots `from0`, `from1`, … for a `status in (…)` list of `froms.length` statuses. */
+function fromSlots(froms: readonly string[]): string[] {
+  return froms.map((_, i) => slot(`from${i}`));
+}
+
+/** The values of {@link fromSlots}. */
+function fromValues(froms: readonly string[]): Record<string, string> {
+  const values: Record<string, string> = {};
+  froms.forEach((status, i) => (values[`from${i}`] = status));
+  return values;
+}
+
+/**
+ * Authorizations joined to their challenges: one row per challenge (one
+ * row with NULL challenge columns for an authorization without any), by
+ * authorization id and then challenge position.
+ */
+function authorizationsWithChallenges(db: Kysely<Schema>, ids: readonly string[]) {
+  return db
+    .selectFrom('authorizations')
+    .leftJoin('challenges', 'challenges.authorization_id', 'authorizations.id')
+    .selectAll('authorizations')
+    .select([
+      'challenges.id as challenge_id',
+      'challenges.position as challenge_position',
+      'challenges.type as challenge_type',
+      'challenges.status as challenge_status',
+      'challenges.token as challenge_token',
+      'challenges.validated_at as challenge_validated_at',
+      'challenges.error as challenge_error',
+      'challenges.validation_record as challenge_validation_record',
+    ])
+    .where('authorizations.id', 'in', ids)
+    .orderBy('authorizations.id')
+    .orderBy('challenges.position');
+}
+
+/** Authorizations with their challenges in one statement, in the order of `ids` (unknown ids left out). */
+async function readAuthorizations(templates: QueryTemplates, q: Queryable, ids: readonly string[]): Promise<Authorization[]> {
   if (ids.length === 0) return [];
   const unique = [...new Set(ids)];
-  const rows = await q.selectFrom('authorizations').selectAll().where('id', 'in', unique).execute();
-  if (rows.length === 0) return [];
-  const challenges = await q
-    .selectFrom('challenges')
-    .selectAll()
-    .where(
-      'authorization_id',
-      'in',
-      rows.map((r) => r.id),
-    )
-    .orderBy('authorization_id')
-    .orderBy('position')
-    .execute();
-  const byAuthorization = new Map<string, Challenge[]>();
-  for (const c of challenges) {
-    const list = byAuthorization.get(c.authorization_id) ?? [];
-    list.push(toChallenge(c));
-    byAuthorization.set(c.authorization_id, list);
+  const rows =
+    unique.length <= MAX_TEMPLATED_IDS
+      ? await templates
+          .get(`authorizations.byIds:${unique.length}`, (db) => authorizationsWithChallenges(db, unique.map((_, i) => slot(`id${i}`))))
+          .rows(q, Object.fromEntries(unique.map((id, i) => [`id${i}`, id])))
+      : await authorizationsWithChallenges(q, unique).execute();
+  const byId = new Map<string, Authorization>();
+  for (const row of rows) {
+    const {
+      challenge_id,
+      challenge_position,
+      challenge_type,
+      challenge_status,
+      challenge_token,
+      challenge_validated_at,
+      challenge_error,
+      challenge_validation_record,
+      ...authorization
+    } = row;
+    let entry = byId.get(authorization.id);
+    if (entry === undefined) {
+      entry = toAuthorization(authorization, []);
+      byId.set(authorization.id, entry);
+    }
+    if (challenge_id === null) continue;
+    entry.challenges.push(
+      toChallenge({
+        id: challenge_id,
+        authorization_id: authorization.id,
+        position: challenge_position ?? 0,
+        type: challenge_type ?? '',
+        status: challenge_status ?? '',
+        token: challenge_token ?? '',
+        validated_at: challenge_validated_at,
+        error: challenge_error,
+        validation_record: challenge_validation_record,
+      }),
+    );
   }
-  const byId = new Map(rows.map((r) => [r.id, toAuthorization(r, byAuthorization.get(r.id) ?? [])]));
+  // Each id answers its own object: an id asked for twice gets a copy the second time.
+  const given = new Set<string>();
   return ids.flatMap((id) => {
     const a = byId.get(id);
-    return a === undefined ? [] : [structuredClone(a)];
+    if (a === undefined) return [];
+    if (given.has(id)) return [structuredClone(a)];
+    given.add(id);
+    return [a];
   });
 }

@@ -171,6 +171,10 @@ export class SqlStore implements Store {
     return this.#orders.findOrderReplacing(certId);
   }
   /** @inheritdoc */
+  listPendingOrdersByAuthorization(authorizationId: string, limit: number): Promise<Order[]> {
+    return this.#orders.listPendingOrdersByAuthorization(authorizationId, limit);
+  }
+  /** @inheritdoc */
   getAuthorization(id: string): Promise<Authorization | undefined> {
     return this.#orders.getAuthorization(id);
   }

@@ -346,6 +346,16 @@ export class MemoryStore implements Store {
   }
 
   /** @inheritdoc */
+  async listPendingOrdersByAuthorization(authorizationId: string, limit: number): Promise<Order[]> {
+    this.#open();
+    return [...this.#orders.values()]
+      .filter((o) => o.status === 'pending' && o.authorizationIds.includes(authorizationId))
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || compareText(a.id, b.id))
+      .slice(0, limit)
+      .map((o) => copy(o));
+  }
+
+  /** @inheritdoc */
   async getAuthorization(id: string): Promise<Authorization | undefined> {
     this.#open();
     return this.#readAuthorization(id);

@@ -156,6 +156,13 @@ export interface OrderStore {
   getOrderByCertificateSerial(serial: string): Promise<Order | undefined>;
   /** ARI (RFC 9773 §5): whether some order already names `certId` in `replaces`, excluding invalid orders. */
   findOrderReplacing(certId: string): Promise<Order | undefined>;
+  /**
+   * The `pending` orders that list `authorizationId` among their
+   * authorizations, oldest first (creation time, then id), at most `limit`:
+   * the orders whose status may follow once that authorization is decided
+   * (RFC 8555 §7.1.6).
+   */
+  listPendingOrdersByAuthorization(authorizationId: string, limit: number): Promise<Order[]>;
 
   getAuthorization(id: string): Promise<Authorization | undefined>;
   /** Authorizations by id, in the order given; unknown ids are left out. */

@@ -462,6 +462,47 @@ export function storeContract(name: string, open: OpenStore): void {
         expect((await store.findOrderReplacing('aki.cert1'))?.id).toBe(second.order.id);
       });
 
+      test('listPendingOrdersByAuthorization lists the pending orders using an authorization, oldest first', async (store) => {
+        const account = await store.createAccount(newAccount());
+        const shared = await store.createAuthorization(newAuthorization(account.id, dns('shared.example.com')));
+        const create = async (names: string[], createdAt: Date): Promise<Order> => {
+          const { order, authorizations } = newOrderWithAuthorizations(account.id, names, { createdAt });
+          return store.createOrder(order, authorizations.slice(1), [shared.id]);
+        };
+        const newer = await create(['shared.example.com', 'b.example.com'], at(20));
+        const older = await create(['shared.example.com'], at(10));
+        const invalid = await create(['shared.example.com', 'c.example.com'], at(5));
+        await store.transitionOrder(invalid.id, 'pending', 'invalid', { updatedAt: at(30) });
+        const unrelated = await orderFor(store, ['shared.example.com']);
+
+        expect(await store.listPendingOrdersByAuthorization(shared.id, 10)).toEqual([older, newer]);
+        expect(await store.listPendingOrdersByAuthorization(shared.id, 1)).toEqual([older]);
+        expect((await store.listPendingOrdersByAuthorization(newer.authorizationIds[1]!, 10)).map((o) => o.id)).toEqual([newer.id]);
+        expect((await store.listPendingOrdersByAuthorization(unrelated.order.authorizationIds[0]!, 10)).map((o) => o.id)).toEqual([unrelated.order.id]);
+        expect(await store.listPendingOrdersByAuthorization(newId(), 10)).toEqual([]);
+      });
+
+      test('getOrder and getAuthorizations read links and challenges in position order', async (store) => {
+        const names = ['a.example.com', '*.b.example.com', 'c.example.com', 'd.example.com'];
+        const { order, authorizations } = await orderFor(store, names);
+        expect((await store.getOrder(order.id))?.authorizationIds).toEqual(authorizations.map((a) => a.id));
+        const ids = [authorizations[2]!.id, newId(), authorizations[0]!.id, authorizations[2]!.id, authorizations[1]!.id];
+        const read = await store.getAuthorizations(ids);
+        expect(read.map((a) => a.id)).toEqual([authorizations[2]!.id, authorizations[0]!.id, authorizations[2]!.id, authorizations[1]!.id]);
+        expect(read[0]).not.toBe(read[2]);
+        expect(read[0]).toEqual(read[2]);
+        for (const a of read) {
+          const input = authorizations.find((i) => i.id === a.id)!;
+          expect(a.challenges.map((c) => c.id)).toEqual(input.challenges.map((c) => c.id));
+        }
+        const many = await orderFor(store, Array.from({ length: 20 }, (_, i) => `n${i}.example.com`));
+        const all = await store.getAuthorizations(many.authorizations.map((a) => a.id).reverse());
+        expect(all.map((a) => a.id)).toEqual(many.authorizations.map((a) => a.id).reverse());
+        expect(all.every((a) => a.challenges.length === 2)).toBe(true);
+        const bare = await store.createAuthorization(newAuthorization(many.account.id, dns('bare.example.com'), { challenges: [] }));
+        expect(await store.getAuthorizations([bare.id])).toEqual([{ ...bare, challenges: [] }]);
+      });
+
       test('returned orders are copies', async (store) => {
         const { order } = await orderFor(store, ['a.example.com']);
         order.identifiers.push(dns('evil.example.com'));
