@@ -1,6 +1,7 @@
 import {
   IssuerSet,
   MemoryStore,
+  SoftwareSigner,
   buildCsr,
   createIntermediateCa,
   createIssuanceEngine,
@@ -10,15 +11,43 @@ import {
   generateSoftwareSigner,
   systemClock,
   type Identifier,
+  type IssuanceEngineOptions,
+  type PreparedIssuance,
 } from '@certwright/core';
 import { measureRate, type Benchmark, type BenchResult } from './harness.js';
+
+/** The median of a non-empty list. */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** `min–max` of a list of ratios, to show how noisy the rounds were. */
+function spread(values: readonly number[]): string {
+  return `${Math.min(...values).toFixed(3)}–${Math.max(...values).toFixed(3)}`;
+}
+
+const CONCURRENCY = 8;
+/** The target: complete issuances per second of at least this share of the raw single-thread signature rate. */
+const TARGET_RATIO = 0.25;
 
 /**
  * Issuance-engine throughput: complete write-ahead issuances (reserve serial,
  * build TBS, lint, store planned, sign, verify, store issued) per second with
  * a P-256 issuer and a full profile (about ten extensions), next to the raw
- * P-256 signature rate of the same issuer key in the same run. Storage is
- * the in-memory store, so the figure is the engine's own cost.
+ * P-256 signature rate of the same issuer key. Storage is the in-memory
+ * store, so the figure is the engine's own cost.
+ *
+ * The machine is shared and its load moves, so the figures are taken in
+ * interleaved rounds: each round measures the raw single-thread signature
+ * rate before and after the issuance windows, each issuance window is
+ * divided by the mean of those two, and the medians over the rounds are
+ * reported (with the min–max of the per-round ratios). Every issuance window
+ * starts from an empty store. The raw rate with signatures
+ * {@link CONCURRENCY} at a time on the thread pool is reported too: it is
+ * what the machine's cores give for signatures alone, the like-for-like peer
+ * of the concurrent issuance figure.
  */
 export const engineBenchmark: Benchmark = {
   name: 'engine',
@@ -42,8 +71,9 @@ export const engineBenchmark: Benchmark = {
       mustStaple: true,
       allowedKeyTypes: ['P-256', 'P-384', 'RSA-2048'],
     });
-    const store = new MemoryStore();
-    const engine = createIssuanceEngine({ store, issuers: new IssuerSet([issuer]), profiles: [profile], clock, random });
+    const issuers = new IssuerSet([issuer]);
+    const newEngine = (softwareSigning: IssuanceEngineOptions['softwareSigning']) =>
+      createIssuanceEngine({ store: new MemoryStore(), issuers, profiles: [profile], clock, random, softwareSigning });
     const identifiers: Identifier[] = [
       { type: 'dns', value: 'www.example.com' },
       { type: 'dns', value: 'example.com' },
@@ -51,38 +81,88 @@ export const engineBenchmark: Benchmark = {
     ];
     const leafKey = await generateSoftwareSigner('P-256');
     const csrDer = await buildCsr({ signer: leafKey, identifiers });
-    const prepared = await engine.prepare({ csrDer, identifiers });
+    const engine = newEngine('auto');
+    const prepared: PreparedIssuance = await engine.prepare({ csrDer, identifiers });
     const sample = (await engine.issue(prepared)).certificateDer;
     const tbsSized = sample.subarray(0, sample.length - 80);
+    const signer = issuer.signer;
+    if (!(signer instanceof SoftwareSigner)) throw new Error('the bench issuer must hold a software signer');
+    const signOnThreadPool = (data: Uint8Array): Promise<Uint8Array> => signer.signOnThreadPool(data);
 
-    const durationMs = quick ? 1500 : 5000;
-    const warmupMs = quick ? 300 : 1000;
-    const raw = await measureRate(() => issuer.signer.sign(tbsSized), { durationMs, warmupMs });
-    const issued = await measureRate(() => engine.issue(prepared), { durationMs, warmupMs });
-    const issuedConcurrent = await measureRate(() => engine.issue(prepared), { durationMs, warmupMs, concurrency: 8 });
-    const prepareRate = await measureRate(() => engine.prepare({ csrDer, identifiers }), { durationMs: durationMs / 2, warmupMs });
-    const rawSig = { name: 'raw P-256 signatures (same key)', value: raw, unit: 'ops/s' };
+    const rounds = quick ? 3 : 7;
+    const windowMs = quick ? 300 : 800;
+    const issuing = (softwareSigning: IssuanceEngineOptions['softwareSigning'], concurrency: number): Promise<number> => {
+      const fresh = newEngine(softwareSigning);
+      return measureRate(() => fresh.issue(prepared), { durationMs: windowMs, concurrency });
+    };
+    const rawOnce = (): Promise<number> => measureRate(() => signer.sign(tbsSized), { durationMs: windowMs / 2 });
+
+    // Warm up every path once (JIT, key caches, thread pool).
+    await measureRate(() => signer.sign(tbsSized), { durationMs: 200 });
+    await measureRate(() => signOnThreadPool(tbsSized), { durationMs: 200, concurrency: CONCURRENCY });
+    await issuing('auto', CONCURRENCY);
+    await issuing('event-loop', 1);
+
+    const raw: number[] = [];
+    const rawConcurrent: number[] = [];
+    const sequential = { rate: [] as number[], ratio: [] as number[] };
+    const concurrent = { rate: [] as number[], ratio: [] as number[] };
+    const concurrentEventLoop = { rate: [] as number[], ratio: [] as number[] };
+    for (let round = 0; round < rounds; round++) {
+      const before = await rawOnce();
+      const seq = await issuing('auto', 1);
+      const conc = await issuing('auto', CONCURRENCY);
+      const concEl = await issuing('event-loop', CONCURRENCY);
+      rawConcurrent.push(await measureRate(() => signOnThreadPool(tbsSized), { durationMs: windowMs / 2, concurrency: CONCURRENCY }));
+      const after = await rawOnce();
+      const base = (before + after) / 2;
+      raw.push(base);
+      for (const [into, value] of [
+        [sequential, seq],
+        [concurrent, conc],
+        [concurrentEventLoop, concEl],
+      ] as const) {
+        into.rate.push(value);
+        into.ratio.push(value / base);
+      }
+    }
+    const prepareRate = await measureRate(() => engine.prepare({ csrDer, identifiers }), { durationMs: quick ? 500 : 2500, warmupMs: 300 });
+
+    const rawMedian = median(raw);
+    const rawSig = { name: 'raw P-256 signatures, one at a time on the event loop (same key)', value: rawMedian, unit: 'ops/s' };
+    const meets = (ratio: number): string => (ratio >= TARGET_RATIO ? `meets the ${TARGET_RATIO} target` : `below the ${TARGET_RATIO} target`);
+    const issuance = (name: string, figures: { rate: number[]; ratio: number[] }, notes: string): BenchResult => {
+      const ratio = median(figures.ratio);
+      return {
+        group: 'engine',
+        name,
+        value: median(figures.rate),
+        unit: 'ops/s',
+        baseline: rawSig,
+        ratio,
+        notes: `${notes}; median of ${rounds} interleaved rounds, per-round ratio ${spread(figures.ratio)}; ${meets(ratio)}`,
+      };
+    };
+    const rawConcurrentMedian = median(rawConcurrent);
     return [
-      { group: 'engine', name: 'raw P-256 signatures', value: raw, unit: 'ops/s' },
+      { group: 'engine', name: 'raw P-256 signatures, one at a time on the event loop', value: rawMedian, unit: 'ops/s', notes: `median of ${rounds} rounds` },
       {
         group: 'engine',
-        name: 'leaf certificates, full profile, P-256 issuer',
-        value: issued,
+        name: `raw P-256 signatures, ${CONCURRENCY} at a time on the thread pool`,
+        value: rawConcurrentMedian,
         unit: 'ops/s',
         baseline: rawSig,
-        ratio: issued / raw,
-        notes: `${sample.length}-byte certificates, in-memory store, one at a time`,
+        ratio: rawConcurrentMedian / rawMedian,
+        notes: 'what the machine gives for signatures alone with every core in use: the like-for-like peer of the concurrent issuance figure',
       },
-      {
-        group: 'engine',
-        name: 'leaf certificates, full profile, P-256 issuer, 8 concurrent',
-        value: issuedConcurrent,
-        unit: 'ops/s',
-        baseline: rawSig,
-        ratio: issuedConcurrent / raw,
-        notes: 'signing on the event loop, verification on the thread pool, overlapping across issuances',
-      },
-      { group: 'engine', name: 'finalize checks (CSR parse + signature + key policy + name match)', value: prepareRate, unit: 'ops/s', baseline: rawSig, ratio: prepareRate / raw },
+      issuance('leaf certificates, full profile, P-256 issuer', sequential, `${sample.length}-byte certificates, in-memory store, one at a time (signing on the event loop, verification on the thread pool)`),
+      issuance(
+        `leaf certificates, full profile, P-256 issuer, ${CONCURRENCY} concurrent`,
+        concurrent,
+        `signing and verification on the thread pool, overlapping with the next issuances' build, lint and store steps on the event loop; ${(median(concurrent.rate) / rawConcurrentMedian).toFixed(3)} of the concurrent raw signature rate`,
+      ),
+      issuance(`leaf certificates, full profile, P-256 issuer, ${CONCURRENCY} concurrent, signing on the event loop`, concurrentEventLoop, 'softwareSigning: event-loop; verification on the thread pool'),
+      { group: 'engine', name: 'finalize checks (CSR parse + signature + key policy + name match)', value: prepareRate, unit: 'ops/s', baseline: rawSig, ratio: prepareRate / rawMedian },
     ];
   },
 };

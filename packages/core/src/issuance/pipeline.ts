@@ -7,7 +7,8 @@ import { silentLogger, type Logger } from '../logger.js';
 import type { Random } from '../random.js';
 import type { Signer } from '../signer.js';
 import { createVerifier, type SignatureVerifier } from '../signers/verify.js';
-import type { CertificateStore } from '../store/types.js';
+import { SoftwareSigner } from '../signers/software.js';
+import type { CertificateStore, SerialReservation } from '../store/types.js';
 import { assembleSigned } from '../x509/certificate.js';
 import { compareCtPair } from '../x509/ct.js';
 import { parseSpki, type CertKeyType } from '../x509/spki.js';
@@ -64,6 +65,15 @@ export interface IssuanceEngineOptions {
    * a crash at that point would.
    */
   onStep?: (step: PipelineStep, serial: string) => void | Promise<void>;
+  /**
+   * Where an issuer's {@link SoftwareSigner} signs. `auto` (default): on the
+   * event loop while one issuance is in flight (the lowest latency), on
+   * libuv's thread pool while several are (the event loop then only builds,
+   * lints and stores, and signatures overlap with it on other cores).
+   * `event-loop` and `thread-pool` fix the choice. Other signers (PKCS#11)
+   * sign their own way.
+   */
+  softwareSigning?: 'auto' | 'event-loop' | 'thread-pool';
 }
 
 /** Outcome of {@link WriteAheadIssuanceEngine.recover} for one record. */
@@ -121,6 +131,12 @@ interface Prepared extends PreparedIssuance {
 export function createIssuanceEngine(options: IssuanceEngineOptions): WriteAheadIssuanceEngine {
   const { store, issuers, clock } = options;
   const logger = options.logger ?? silentLogger;
+  // Without a logger or step hook, issue() skips building log events and awaiting hooks.
+  const logIssued = options.logger !== undefined;
+  const onStep = options.onStep;
+  const signOn = options.softwareSigning ?? 'auto';
+  /** Issuances between the start of issue() and its end; decides where software signers sign. */
+  let inFlight = 0;
   const linters = options.linters ?? builtinLinters();
   const nextSerial = createSerialGenerator(options.random, options.serials);
   const selectIssuer = options.selectIssuer ?? defaultSelectIssuer;
@@ -134,9 +150,6 @@ export function createIssuanceEngine(options: IssuanceEngineOptions): WriteAhead
   if (!profiles.has(defaultProfile)) throw new RangeError(`createIssuanceEngine: default profile "${defaultProfile}" is not among the profiles`);
   const builders = new Map<string, LeafTbsBuilder>();
   const verifiers = new Map<string, SignatureVerifier>();
-  const step = async (name: PipelineStep, serial: string): Promise<void> => {
-    if (options.onStep) await options.onStep(name, serial);
-  };
 
   function builderFor(issuer: Issuer, profile: Profile): LeafTbsBuilder {
     const key = `${issuer.id}\u0000${profile.name}`;
@@ -150,7 +163,8 @@ export function createIssuanceEngine(options: IssuanceEngineOptions): WriteAhead
 
   async function signAndVerify(issuer: Issuer, tbs: Uint8Array, serial: string): Promise<Uint8Array> {
     const signer: Signer = issuer.signer;
-    const signature = await signer.sign(tbs);
+    const onThreadPool = signer instanceof SoftwareSigner && (signOn === 'thread-pool' || (signOn === 'auto' && inFlight > 1));
+    const signature = onThreadPool ? await signer.signOnThreadPool(tbs) : await signer.sign(tbs);
     let verifier = verifiers.get(issuer.id);
     if (verifier === undefined) {
       verifier = createVerifier(signer.publicKeySpki);
@@ -163,19 +177,21 @@ export function createIssuanceEngine(options: IssuanceEngineOptions): WriteAhead
   }
 
   async function reserve(prepared: Prepared, issuer: Issuer, builder: LeafTbsBuilder): Promise<Serial> {
+    const request = prepared.request;
     for (let attempt = 1; ; attempt++) {
       const serial = nextSerial();
+      const reservation: SerialReservation = {
+        serial: serial.hex,
+        issuerId: issuer.id,
+        identifiers: request.identifiers,
+        profile: prepared.profile.name,
+        crlShard: builder.crlShardFor(serial.bytes),
+        createdAt: clock.now(),
+      };
+      if (request.accountId !== undefined) reservation.accountId = request.accountId;
+      if (request.orderId !== undefined) reservation.orderId = request.orderId;
       try {
-        await store.reserveSerial({
-          serial: serial.hex,
-          issuerId: issuer.id,
-          ...(prepared.request.accountId === undefined ? {} : { accountId: prepared.request.accountId }),
-          ...(prepared.request.orderId === undefined ? {} : { orderId: prepared.request.orderId }),
-          identifiers: prepared.request.identifiers,
-          profile: prepared.profile.name,
-          crlShard: builder.crlShardFor(serial.bytes),
-          createdAt: clock.now(),
-        });
+        await store.reserveSerial(reservation);
         return serial;
       } catch (err) {
         // A collision of 128 random bits means a broken random source; retry a few times, then stop.
@@ -221,23 +237,29 @@ export function createIssuanceEngine(options: IssuanceEngineOptions): WriteAhead
   }
 
   async function issue(preparedIn: PreparedIssuance): Promise<IssuedCertificate> {
+    inFlight++;
+    try {
+      return await issueOne(preparedIn);
+    } finally {
+      inFlight--;
+    }
+  }
+
+  async function issueOne(preparedIn: PreparedIssuance): Promise<IssuedCertificate> {
     const prepared = preparedIn as Prepared;
     if (prepared.profile === undefined || prepared.leafKeyType === undefined) {
       throw new TypeError('issue() takes the value returned by prepare() of the same engine');
     }
     const { profile, request } = prepared;
-    const started = performance.now();
+    const started = logIssued ? performance.now() : 0;
     const issuer = selectIssuer(prepared.leafKeyType, issuers);
     if (issuer === undefined || issuer.status !== 'active') {
       throw new CertwrightError('serverInternal', `no active issuer can sign a ${prepared.leafKeyType} certificate`);
     }
     const builder = builderFor(issuer, profile);
-    const validity = computeValidity(profile, issuer, clock.now(), {
-      ...(request.notBefore === undefined ? {} : { notBefore: request.notBefore }),
-      ...(request.notAfter === undefined ? {} : { notAfter: request.notAfter }),
-    });
+    const validity = computeValidity(profile, issuer, clock.now(), request);
     const serial = await reserve(prepared, issuer, builder);
-    await step('reserved', serial.hex);
+    if (onStep) await onStep('reserved', serial.hex);
     const input: LeafTbsInput = {
       serial: serial.bytes,
       spki: prepared.subjectPublicKeyInfo,
@@ -269,16 +291,16 @@ export function createIssuanceEngine(options: IssuanceEngineOptions): WriteAhead
       logger({ level: 'error', event: 'issuance.abandoned', serial: serial.hex, error: (err as Error).message });
       throw err;
     }
-    await step('planned', serial.hex);
+    if (onStep) await onStep('planned', serial.hex);
 
     let certificateDer: Uint8Array;
     if (ctPair && options.ct) {
       const precertificateDer = await signAndVerify(issuer, planned.tbs, serial.hex);
-      await step('signed', serial.hex);
+      if (onStep) await onStep('signed', serial.hex);
       if ((await store.recordPrecertificate(serial.hex, precertificateDer, clock.now())) === undefined) {
         throw new CertwrightError('serverInternal', `serial ${serial.hex} was not in the planned state when storing the precertificate`);
       }
-      await step('precertificate', serial.hex);
+      if (onStep) await onStep('precertificate', serial.hex);
       const sctList = await options.ct.collect(precertificateDer, issuer);
       const final = ctPair.final(sctList);
       const pair = compareCtPair(planned.tbs, final.tbs);
@@ -287,22 +309,24 @@ export function createIssuanceEngine(options: IssuanceEngineOptions): WriteAhead
       certificateDer = await signAndVerify(issuer, final.tbs, serial.hex);
     } else {
       certificateDer = await signAndVerify(issuer, planned.tbs, serial.hex);
-      await step('signed', serial.hex);
+      if (onStep) await onStep('signed', serial.hex);
     }
     if ((await store.recordIssued(serial.hex, certificateDer, clock.now())) === undefined) {
       throw new CertwrightError('serverInternal', `serial ${serial.hex} changed state while being signed; the certificate was not released`);
     }
-    await step('issued', serial.hex);
-    logger({
-      level: 'info',
-      event: 'certificate.issued',
-      serial: serial.hex,
-      issuer: issuer.id,
-      profile: profile.name,
-      names: request.identifiers.length,
-      ...(request.orderId === undefined ? {} : { order: request.orderId }),
-      ms: Math.round((performance.now() - started) * 1000) / 1000,
-    });
+    if (onStep) await onStep('issued', serial.hex);
+    if (logIssued) {
+      logger({
+        level: 'info',
+        event: 'certificate.issued',
+        serial: serial.hex,
+        issuer: issuer.id,
+        profile: profile.name,
+        names: request.identifiers.length,
+        ...(request.orderId === undefined ? {} : { order: request.orderId }),
+        ms: Math.round((performance.now() - started) * 1000) / 1000,
+      });
+    }
     return {
       serial: serial.hex,
       issuerId: issuer.id,

@@ -13,6 +13,9 @@ export interface SerialOptions {
   randomBytes?: number;
 }
 
+/** How many serials' random octets {@link createSerialGenerator} draws from the random source at once. */
+const SERIALS_PER_DRAW = 64;
+
 /** A certificate serial number: its DER INTEGER content octets and lowercase hex. */
 export interface Serial {
   bytes: Uint8Array;
@@ -24,7 +27,9 @@ export interface Serial {
  * by at least 128 random bits from the CSPRNG. Serials are positive, at most
  * 20 octets (RFC 5280 §4.1.2.2) and carry more than the 64 bits of entropy the
  * CA/Browser Forum Baseline Requirements (§7.1) ask for. Uniqueness is not
- * assumed: the store's reservation enforces it.
+ * assumed: the store's reservation enforces it. The random octets are drawn
+ * from `random` in blocks for several serials and used in order, so with a
+ * given random stream the serials are reproducible.
  */
 export function createSerialGenerator(random: Random, options: SerialOptions = {}): () => Serial {
   const prefix = options.prefix ?? 0x2c;
@@ -35,10 +40,19 @@ export function createSerialGenerator(random: Random, options: SerialOptions = {
   if (!Number.isInteger(randomBytes) || randomBytes < 16 || randomBytes > 19) {
     throw new RangeError('serial randomBytes must be 16 to 19 (at least 128 bits; at most 20 octets in all)');
   }
+  // Random octets are drawn for SERIALS_PER_DRAW serials at a time: one call into the CSPRNG costs
+  // several microseconds, whatever its length. The serials use them in order.
+  let pool: Uint8Array = new Uint8Array(0);
+  let used = 0;
   return () => {
+    if (used + randomBytes > pool.length) {
+      pool = random.bytes(randomBytes * SERIALS_PER_DRAW);
+      used = 0;
+    }
     const bytes = new Uint8Array(1 + randomBytes);
     bytes[0] = prefix;
-    bytes.set(random.bytes(randomBytes), 1);
+    bytes.set(pool.subarray(used, used + randomBytes), 1);
+    used += randomBytes;
     return { bytes, hex: serialToHex(bytes) };
   };
 }

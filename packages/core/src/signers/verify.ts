@@ -33,11 +33,14 @@ function importSpki(spki: Uint8Array): KeyObject | undefined {
   }
 }
 
+/** What node:crypto's `verify` takes besides the data and signature. */
+interface VerifyInputs {
+  hash: HashName | null;
+  input: KeyObject | VerifyKeyObjectInput;
+}
+
 /** The node:crypto inputs for verifying under `algorithm`, or undefined when the key does not fit it. */
-function verifyInputs(
-  key: KeyObject | undefined,
-  algorithm: SignatureAlgorithm,
-): { hash: HashName | null; input: KeyObject | VerifyKeyObjectInput } | undefined {
+function verifyInputs(key: KeyObject | undefined, algorithm: SignatureAlgorithm): VerifyInputs | undefined {
   const family = signatureFamily(algorithm);
   if (key === undefined || !KEY_TYPES[family].includes(key.asymmetricKeyType ?? '')) return undefined;
   const hash = signatureHash(algorithm);
@@ -65,8 +68,7 @@ function verifyWith(key: KeyObject | undefined, algorithm: SignatureAlgorithm, d
  * core, so concurrent issuances overlap one's verification with the next
  * one's signing.
  */
-function verifyOffThread(key: KeyObject | undefined, algorithm: SignatureAlgorithm, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
-  const inputs = verifyInputs(key, algorithm);
+function verifyOffThread(inputs: VerifyInputs | undefined, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
   if (inputs === undefined) return Promise.resolve(false);
   return new Promise((resolve) => {
     try {
@@ -86,8 +88,17 @@ function verifyOffThread(key: KeyObject | undefined, algorithm: SignatureAlgorit
  */
 export function createVerifier(spki: Uint8Array): SignatureVerifier {
   const key = importSpki(spki);
+  // An issuer key signs under one algorithm: its inputs are worked out once.
+  const inputsByAlgorithm = new Map<SignatureAlgorithm, VerifyInputs | undefined>();
   return {
-    verify: (algorithm, data, signature) => verifyOffThread(key, algorithm, data, signature),
+    verify(algorithm, data, signature) {
+      let inputs = inputsByAlgorithm.get(algorithm);
+      if (inputs === undefined && !inputsByAlgorithm.has(algorithm)) {
+        inputs = verifyInputs(key, algorithm);
+        inputsByAlgorithm.set(algorithm, inputs);
+      }
+      return verifyOffThread(inputs, data, signature);
+    },
   };
 }
 

@@ -485,51 +485,59 @@ export class MemoryStore implements Store {
   async reserveSerial(reservation: SerialReservation): Promise<CertificateRecord> {
     this.#open();
     if (this.#certificates.has(reservation.serial)) throw serialInUse(reservation.serial);
-    const stored: CertificateRecord = copy({
+    const createdAt = reservation.createdAt.getTime();
+    const stored: CertificateRecord = {
       serial: reservation.serial,
       issuerId: reservation.issuerId,
       state: 'reserved',
-      accountId: reservation.accountId,
-      orderId: reservation.orderId,
-      identifiers: reservation.identifiers,
-      profile: reservation.profile,
+      identifiers: copyIdentifiers(reservation.identifiers),
       crlShard: reservation.crlShard,
-      createdAt: reservation.createdAt,
-      updatedAt: reservation.createdAt,
-    });
+      createdAt: new Date(createdAt),
+      updatedAt: new Date(createdAt),
+    };
+    if (reservation.accountId !== undefined) stored.accountId = reservation.accountId;
+    if (reservation.orderId !== undefined) stored.orderId = reservation.orderId;
+    if (reservation.profile !== undefined) stored.profile = reservation.profile;
     this.#certificates.set(stored.serial, stored);
-    return copy(stored);
+    return copyCertificate(stored);
   }
 
   /** @inheritdoc */
   async recordPlanned(serial: string, planned: PlannedCertificate): Promise<CertificateRecord | undefined> {
     this.#open();
     return this.#moveCertificate(serial, ['reserved'], 'planned', {
-      plannedTbs: planned.plannedTbs,
-      notBefore: planned.notBefore,
-      notAfter: planned.notAfter,
-      updatedAt: planned.updatedAt,
+      plannedTbs: new Uint8Array(planned.plannedTbs),
+      notBefore: new Date(planned.notBefore.getTime()),
+      notAfter: new Date(planned.notAfter.getTime()),
+      updatedAt: new Date(planned.updatedAt.getTime()),
     });
   }
 
   /** @inheritdoc */
   async recordPrecertificate(serial: string, der: Uint8Array, at: Date): Promise<CertificateRecord | undefined> {
     this.#open();
-    return this.#moveCertificate(serial, ['planned'], 'precertificate', { precertificateDer: der, updatedAt: at });
+    return this.#moveCertificate(serial, ['planned'], 'precertificate', { precertificateDer: new Uint8Array(der), updatedAt: new Date(at.getTime()) });
   }
 
   /** @inheritdoc */
   async recordIssued(serial: string, der: Uint8Array, at: Date): Promise<CertificateRecord | undefined> {
     this.#open();
-    return this.#moveCertificate(serial, ['planned', 'precertificate'], 'issued', { certificateDer: der, updatedAt: at });
+    return this.#moveCertificate(serial, ['planned', 'precertificate'], 'issued', { certificateDer: new Uint8Array(der), updatedAt: new Date(at.getTime()) });
   }
 
   /** @inheritdoc */
   async recordAbandoned(serial: string, at: Date): Promise<CertificateRecord | undefined> {
     this.#open();
-    return this.#moveCertificate(serial, ['reserved', 'planned'], 'abandoned', { updatedAt: at });
+    return this.#moveCertificate(serial, ['reserved', 'planned'], 'abandoned', { updatedAt: new Date(at.getTime()) });
   }
 
+  /**
+   * Moves a certificate from one of `from` to `to`, applying `changes`, and
+   * returns a copy of the new record. `changes` must already be private to
+   * the store (callers copy their inputs): the stored record's own byte
+   * arrays and dates are carried over without copying, since nothing
+   * outside the store can reach them.
+   */
   #moveCertificate(
     serial: string,
     from: readonly CertificateState[],
@@ -538,15 +546,16 @@ export class MemoryStore implements Store {
   ): CertificateRecord | undefined {
     const current = this.#certificates.get(serial);
     if (current === undefined || !from.includes(current.state)) return undefined;
-    const next: CertificateRecord = copy({ ...current, ...changes, state: to });
+    const next: CertificateRecord = { ...current, ...changes, state: to };
     this.#certificates.set(serial, next);
-    return copy(next);
+    return copyCertificate(next);
   }
 
   /** @inheritdoc */
   async getCertificate(serial: string): Promise<CertificateRecord | undefined> {
     this.#open();
-    return copy(this.#certificates.get(serial));
+    const stored = this.#certificates.get(serial);
+    return stored === undefined ? undefined : copyCertificate(stored);
   }
 
   /** @inheritdoc */
@@ -560,7 +569,7 @@ export class MemoryStore implements Store {
       .filter((c) => states.includes(c.state) && c.updatedAt.getTime() < before)
       .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime() || compareText(a.serial, b.serial))
       .slice(0, options.limit)
-      .map((c) => copy(c));
+      .map(copyCertificate);
   }
 
   /** @inheritdoc */
@@ -578,7 +587,7 @@ export class MemoryStore implements Store {
       .sort((a, b) => compareText(a.serial, b.serial));
     const items = sorted.slice(0, options.limit);
     const last = items[items.length - 1];
-    const page: Page<CertificateRecord> = { items: items.map((c) => copy(c)) };
+    const page: Page<CertificateRecord> = { items: items.map(copyCertificate) };
     if (sorted.length > items.length && last !== undefined) page.next = serialCursor(last.serial);
     return page;
   }
@@ -588,7 +597,7 @@ export class MemoryStore implements Store {
     this.#open();
     const current = this.#certificates.get(serial);
     if (current === undefined || !REVOCABLE.includes(current.state) || current.revokedAt !== undefined) return undefined;
-    const next: CertificateRecord = copy({ ...current, revokedAt, revocationReason: reason });
+    const next: CertificateRecord = { ...current, revokedAt: new Date(revokedAt.getTime()), revocationReason: reason };
     this.#certificates.set(serial, next);
     return revocationOf(next);
   }
@@ -750,4 +759,38 @@ function revocationOf(c: CertificateRecord): Revocation {
     crlShard: c.crlShard,
     notAfter: c.notAfter,
   });
+}
+
+/** A copy of identifiers, as the store keeps and returns them. */
+function copyIdentifiers(identifiers: readonly Identifier[]): Identifier[] {
+  return identifiers.map((i) => ({ type: i.type, value: i.value }));
+}
+
+/**
+ * A copy of a certificate record that shares nothing mutable with it (dates,
+ * byte arrays and identifiers are copied; absent fields stay absent). The
+ * certificate methods return these so that callers cannot change stored
+ * records; written field by field because it runs several times per issuance.
+ */
+function copyCertificate(c: CertificateRecord): CertificateRecord {
+  const out: CertificateRecord = {
+    serial: c.serial,
+    issuerId: c.issuerId,
+    state: c.state,
+    identifiers: copyIdentifiers(c.identifiers),
+    crlShard: c.crlShard,
+    createdAt: new Date(c.createdAt.getTime()),
+    updatedAt: new Date(c.updatedAt.getTime()),
+  };
+  if (c.accountId !== undefined) out.accountId = c.accountId;
+  if (c.orderId !== undefined) out.orderId = c.orderId;
+  if (c.profile !== undefined) out.profile = c.profile;
+  if (c.notBefore !== undefined) out.notBefore = new Date(c.notBefore.getTime());
+  if (c.notAfter !== undefined) out.notAfter = new Date(c.notAfter.getTime());
+  if (c.plannedTbs !== undefined) out.plannedTbs = new Uint8Array(c.plannedTbs);
+  if (c.precertificateDer !== undefined) out.precertificateDer = new Uint8Array(c.precertificateDer);
+  if (c.certificateDer !== undefined) out.certificateDer = new Uint8Array(c.certificateDer);
+  if (c.revokedAt !== undefined) out.revokedAt = new Date(c.revokedAt.getTime());
+  if (c.revocationReason !== undefined) out.revocationReason = c.revocationReason;
+  return out;
 }

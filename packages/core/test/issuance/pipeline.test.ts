@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { CertwrightError } from '../../src/errors.js';
 import { createIssuanceEngine, type PipelineStep, type SctCollector } from '../../src/issuance/pipeline.js';
@@ -6,6 +6,8 @@ import { spkiSha256Hex } from '../../src/keys/spki.js';
 import { memoryLogger } from '../../src/logger.js';
 import { cryptoRandom, seededRandom } from '../../src/random.js';
 import { MemoryStore } from '../../src/store/memory.js';
+import { SoftwareSigner } from '../../src/signers/software.js';
+import { verifySignature } from '../../src/signers/verify.js';
 import { splitSigned } from '../../src/x509/certificate.js';
 import { tbsEqualExceptPoisonAndScts } from '../../src/x509/ct.js';
 import { decodeTbs } from '../../src/x509/tbs.js';
@@ -265,5 +267,57 @@ describe('write-ahead issuance pipeline', () => {
       expect(splitSigned(rec!.certificateDer!).tbs).toEqual(rec!.plannedTbs);
     }
     expect(await e.recover({ updatedBefore: clock.now() })).toEqual([]);
+  });
+
+  describe('where the software signer signs', () => {
+    async function issueMany(e: ReturnType<typeof engine>['engine'], count: number): Promise<Uint8Array[]> {
+      const requests = await Promise.all(
+        Array.from({ length: count }, async (_, i) => {
+          const ids = [dns(`many-${i}.example.com`)];
+          return e.prepare({ csrDer: (await csrFor(ids)).der, identifiers: ids });
+        }),
+      );
+      return (await Promise.all(requests.map((r) => e.issue(r)))).map((c) => c.certificateDer);
+    }
+
+    async function countSigning<T>(run: () => Promise<T>): Promise<{ result: T; onLoop: number; onPool: number }> {
+      const signer = hierarchy.intermediate.signer;
+      expect(signer).toBeInstanceOf(SoftwareSigner);
+      const onLoop = vi.spyOn(signer as SoftwareSigner, 'sign');
+      const onPool = vi.spyOn(signer as SoftwareSigner, 'signOnThreadPool');
+      try {
+        const result = await run();
+        return { result, onLoop: onLoop.mock.calls.length, onPool: onPool.mock.calls.length };
+      } finally {
+        onLoop.mockRestore();
+        onPool.mockRestore();
+      }
+    }
+
+    async function expectSignedByIntermediate(ders: Uint8Array[]): Promise<void> {
+      const signer = hierarchy.intermediate.signer;
+      for (const der of ders) {
+        const parts = splitSigned(der);
+        expect(await verifySignature(signer.publicKeySpki, signer.algorithm, parts.tbs, parts.signature)).toBe(true);
+      }
+    }
+
+    it('auto: on the event loop for one issuance at a time, on the thread pool while several are in flight', async () => {
+      const { engine: e } = engine();
+      const one = await countSigning(() => issueMany(e, 1));
+      expect(one).toMatchObject({ onLoop: 1, onPool: 0 });
+      const several = await countSigning(() => issueMany(e, 4));
+      expect(several.onPool).toBeGreaterThan(0);
+      expect(several.onLoop + several.onPool).toBe(4);
+      await expectSignedByIntermediate([...one.result, ...several.result]);
+    });
+
+    it('event-loop and thread-pool fix the choice, and both give certificates that verify', async () => {
+      const onLoop = await countSigning(() => issueMany(engine(new MemoryStore(), { softwareSigning: 'event-loop' }).engine, 3));
+      expect(onLoop).toMatchObject({ onLoop: 3, onPool: 0 });
+      const onPool = await countSigning(() => issueMany(engine(new MemoryStore(), { softwareSigning: 'thread-pool' }).engine, 1));
+      expect(onPool).toMatchObject({ onLoop: 0, onPool: 1 });
+      await expectSignedByIntermediate([...onLoop.result, ...onPool.result]);
+    });
   });
 });

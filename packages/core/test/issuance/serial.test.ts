@@ -22,6 +22,23 @@ describe('serial numbers', () => {
     expect(a.hex).toBe(b.hex);
   });
 
+  it('use the octets of the source in order, drawn for many serials at once', () => {
+    let calls = 0;
+    const seeded = seededRandom(9);
+    const counting = {
+      bytes(length: number): Uint8Array {
+        calls++;
+        return seeded.bytes(length);
+      },
+    };
+    const next = createSerialGenerator(counting);
+    const serials = Array.from({ length: 100 }, () => next());
+    expect(calls).toBe(2);
+    const expected = seededRandom(9).bytes(16 * 100);
+    serials.forEach((s, i) => expect(s.bytes.subarray(1)).toEqual(expected.subarray(16 * i, 16 * (i + 1))));
+    expect(new Set(serials.map((s) => s.hex)).size).toBe(100);
+  });
+
   it('refuse prefixes that would make a serial negative or non-minimal, and fewer than 128 bits', () => {
     expect(() => createSerialGenerator(cryptoRandom(), { prefix: 0x80 })).toThrow(/0x01 to 0x7f/);
     expect(() => createSerialGenerator(cryptoRandom(), { prefix: 0 })).toThrow(/0x01 to 0x7f/);

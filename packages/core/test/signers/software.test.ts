@@ -173,7 +173,44 @@ describe('ECDSA signature encodings', () => {
   });
 });
 
+describe('signing on the thread pool', () => {
+  it.each(CASES)('%s: signOnThreadPool gives a signature that verifies, as sign() does', async (keyType, algorithm) => {
+    const signer = await generateSoftwareSigner(keyType);
+    const onPool = await signer.signOnThreadPool(data);
+    const onLoop = await signer.sign(data);
+    for (const sig of [onPool, onLoop]) {
+      expect(Buffer.isBuffer(sig)).toBe(false);
+      expect(sig).toBeInstanceOf(Uint8Array);
+      expect(await verifySignature(signer.publicKeySpki, algorithm, data, sig)).toBe(true);
+    }
+  });
+
+  it('gives every concurrent caller its own signature', async () => {
+    const signer = await generateSoftwareSigner('P-256');
+    const messages = Array.from({ length: 12 }, (_, i) => new TextEncoder().encode(`message ${i}`));
+    const signatures = await Promise.all(messages.map((m) => signer.signOnThreadPool(m)));
+    const verifier = createVerifier(signer.publicKeySpki);
+    for (const [i, sig] of signatures.entries()) {
+      expect(await verifier.verify('ecdsa-with-SHA256', messages[i]!, sig)).toBe(true);
+      expect(await verifier.verify('ecdsa-with-SHA256', messages[(i + 1) % messages.length]!, sig)).toBe(false);
+    }
+  });
+});
+
 describe('createVerifier', () => {
+  it('keeps the inputs of each algorithm apart (RSA PKCS#1 v1.5 and PSS on one key)', async () => {
+    const pss = await generateSoftwareSigner('RSA-2048', { algorithm: 'rsassa-pss-sha256' });
+    const verifier = createVerifier(pss.publicKeySpki);
+    const pkcs1 = softwareSignerFromKeyObject(createPrivateKey(pss.exportPrivateKeyPem()));
+    for (let i = 0; i < 2; i++) {
+      expect(await verifier.verify('rsassa-pss-sha256', data, await pss.sign(data))).toBe(true);
+      expect(await verifier.verify('sha256WithRSAEncryption', data, await pss.sign(data))).toBe(false);
+      expect(await verifier.verify('sha256WithRSAEncryption', data, await pkcs1.sign(data))).toBe(true);
+      expect(await verifier.verify('rsassa-pss-sha256', data, await pkcs1.sign(data))).toBe(false);
+      expect(await verifier.verify('ecdsa-with-SHA256', data, await pkcs1.sign(data))).toBe(false);
+    }
+  });
+
   it('verifies many signatures with one imported key', async () => {
     const signer = softwareSignerFromPem(fixture('p384-pkcs8.pem'));
     const verifier = createVerifier(signer.publicKeySpki);
