@@ -115,7 +115,7 @@ export class SqlAccountStore implements AccountStore {
     };
     let updated: number;
     try {
-      updated = await this.#ctx.templates
+      const template = this.#ctx.templates
         .get('accounts.update', (db) =>
           db
             .updateTable('accounts')
@@ -128,8 +128,9 @@ export class SqlAccountStore implements AccountStore {
             })
             .where('id', '=', slot('id'))
             .where('version', '=', slot<number>('expectedVersion')),
-        )
-        .affected(this.#ctx.open(), {
+        );
+      updated = await this.#ctx.write((q) =>
+        template.affected(q, {
           status: next.status,
           contact: toJson(next.contact),
           jwk: toJson(next.jwk),
@@ -137,7 +138,8 @@ export class SqlAccountStore implements AccountStore {
           version: next.version,
           id,
           expectedVersion,
-        });
+        }),
+      );
     } catch (err) {
       if (isUniqueViolation(err, this.#ctx.dialect)) throw thumbprintInUse(thumbprint);
       throw err;
@@ -149,16 +151,17 @@ export class SqlAccountStore implements AccountStore {
   /** @inheritdoc */
   async createEabKey(key: Omit<EabKey, 'boundAccountId' | 'boundAt'>): Promise<EabKey> {
     try {
-      await this.#ctx
-        .open()
-        .insertInto('eab_keys')
-        .values({
-          key_id: key.keyId,
-          hmac_key: toBuffer(key.hmacKey),
-          label: key.label ?? null,
-          created_at: toMillis(key.createdAt),
-        })
-        .execute();
+      await this.#ctx.write((q) =>
+        q
+          .insertInto('eab_keys')
+          .values({
+            key_id: key.keyId,
+            hmac_key: toBuffer(key.hmacKey),
+            label: key.label ?? null,
+            created_at: toMillis(key.createdAt),
+          })
+          .execute(),
+      );
     } catch (err) {
       if (isUniqueViolation(err, this.#ctx.dialect)) throw duplicateKey('external account binding key', key.keyId);
       throw err;
@@ -182,12 +185,9 @@ export class SqlAccountStore implements AccountStore {
 
   /** @inheritdoc */
   async deleteEabKey(keyId: string): Promise<boolean> {
-    const result = await this.#ctx
-      .open()
-      .deleteFrom('eab_keys')
-      .where('key_id', '=', keyId)
-      .where('bound_account_id', 'is', null)
-      .executeTakeFirst();
+    const result = await this.#ctx.write((q) =>
+      q.deleteFrom('eab_keys').where('key_id', '=', keyId).where('bound_account_id', 'is', null).executeTakeFirst(),
+    );
     return Number(result.numDeletedRows) === 1;
   }
 }

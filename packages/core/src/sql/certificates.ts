@@ -31,22 +31,23 @@ export class SqlCertificateStore implements CertificateStore {
   /** @inheritdoc */
   async reserveSerial(reservation: SerialReservation): Promise<CertificateRecord> {
     try {
-      await this.#ctx
-        .open()
-        .insertInto('certificates')
-        .values({
-          serial: reservation.serial,
-          issuer_id: reservation.issuerId,
-          state: 'reserved',
-          account_id: reservation.accountId ?? null,
-          order_id: reservation.orderId ?? null,
-          identifiers: toJson(reservation.identifiers),
-          profile: reservation.profile ?? null,
-          crl_shard: reservation.crlShard,
-          created_at: toMillis(reservation.createdAt),
-          updated_at: toMillis(reservation.createdAt),
-        })
-        .execute();
+      await this.#ctx.write((q) =>
+        q
+          .insertInto('certificates')
+          .values({
+            serial: reservation.serial,
+            issuer_id: reservation.issuerId,
+            state: 'reserved',
+            account_id: reservation.accountId ?? null,
+            order_id: reservation.orderId ?? null,
+            identifiers: toJson(reservation.identifiers),
+            profile: reservation.profile ?? null,
+            crl_shard: reservation.crlShard,
+            created_at: toMillis(reservation.createdAt),
+            updated_at: toMillis(reservation.createdAt),
+          })
+          .execute(),
+      );
     } catch (err) {
       if (isUniqueViolation(err, this.#ctx.dialect)) throw serialInUse(reservation.serial);
       throw err;
@@ -202,16 +203,17 @@ export class SqlCertificateStore implements CertificateStore {
   /** @inheritdoc The first entry for a key is kept. */
   async addBlockedKey(key: BlockedKey): Promise<void> {
     try {
-      await this.#ctx
-        .open()
-        .insertInto('blocked_keys')
-        .values({
-          spki_sha256: key.spkiSha256,
-          reason: key.reason,
-          added_at: toMillis(key.addedAt),
-          source_serial: key.sourceSerial ?? null,
-        })
-        .execute();
+      await this.#ctx.write((q) =>
+        q
+          .insertInto('blocked_keys')
+          .values({
+            spki_sha256: key.spkiSha256,
+            reason: key.reason,
+            added_at: toMillis(key.addedAt),
+            source_serial: key.sourceSerial ?? null,
+          })
+          .execute(),
+      );
     } catch (err) {
       if (!isUniqueViolation(err, this.#ctx.dialect)) throw err;
     }

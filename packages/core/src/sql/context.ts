@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { CertwrightError } from '../errors.js';
 import { isTransientConflict } from './dialect.js';
 import type { SqlDialectName } from './dialect.js';
+import { GroupCommit } from './group-commit.js';
 import { QueryTemplates } from './prepared-queries.js';
 import type { Schema } from './schema.js';
 
@@ -21,12 +22,23 @@ export class SqlContext {
   readonly dialect: SqlDialectName;
   /** The hot-path queries, compiled once for this database (see `QueryTemplates`). */
   readonly templates: QueryTemplates;
+  /** On a durable SQLite file: transactions share physical commits (see {@link GroupCommit}). */
+  readonly #groupCommit: GroupCommit | undefined;
   #closed = false;
 
-  constructor(db: Kysely<Schema>, dialect: SqlDialectName) {
+  constructor(db: Kysely<Schema>, dialect: SqlDialectName, options: { groupCommit?: boolean } = {}) {
     this.db = db;
     this.dialect = dialect;
     this.templates = new QueryTemplates(db);
+    if (options.groupCommit === true) {
+      if (dialect !== 'sqlite') throw new RangeError('group commit is for SQLite only');
+      this.#groupCommit = new GroupCommit(db);
+    }
+  }
+
+  /** Physical commits made by group commit so far; undefined without it. */
+  get groupCommits(): number | undefined {
+    return this.#groupCommit?.commits;
   }
 
   /** The database, or `serverInternal` if the store was closed. */
@@ -40,17 +52,35 @@ export class SqlContext {
     this.#closed = true;
   }
 
+  /** Commits what group commit holds (before the database closes or is migrated); a no-op without it. */
+  async flush(): Promise<void> {
+    await this.#groupCommit?.flush();
+  }
+
+  /**
+   * Runs a write that is one statement (or otherwise atomic on its own):
+   * with group commit it joins the current group and resolves once that is
+   * durable; otherwise it runs directly on the database (autocommit).
+   */
+  async write<T>(work: (q: Queryable) => Promise<T>): Promise<T> {
+    const db = this.open();
+    return this.#groupCommit === undefined ? work(db) : this.#groupCommit.run(work);
+  }
+
   /**
    * Runs `work` in one transaction: all of its writes commit, or none (the
    * error propagates). A transaction the database aborted for a deadlock or
    * serialization conflict is run again, up to {@link TRANSACTION_ATTEMPTS}
    * times in all; `work` must therefore read what it decides on inside the
-   * transaction (every caller does).
+   * transaction (every caller does). With group commit the transaction is
+   * a savepoint of the current group and resolves once the group's commit
+   * is durable.
    */
   async transaction<T>(work: (trx: Transaction<Schema>) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.open().transaction().execute(work);
+        const db = this.open();
+        return await (this.#groupCommit === undefined ? db.transaction().execute(work) : this.#groupCommit.run(work));
       } catch (err) {
         if (attempt >= TRANSACTION_ATTEMPTS || !isTransientConflict(err, this.dialect)) throw err;
       }

@@ -42,11 +42,13 @@ export class SqlCrlNumberStore implements CrlNumberStore {
     const { issuerId, shard } = scope;
     const dialect = this.#ctx.dialect;
     const now = databaseNowMillis(dialect);
-    const insert = this.#ctx.open().insertInto('crl_numbers').values({ issuer_id: issuerId, shard, number: 0, updated_at: now });
-    await (dialect === 'mysql'
-      ? insert.onDuplicateKeyUpdate({ number: sql<number>`${sql.ref('number')}` })
-      : insert.onConflict((oc) => oc.columns(['issuer_id', 'shard']).doNothing())
-    ).execute();
+    await this.#ctx.write((q) => {
+      const insert = q.insertInto('crl_numbers').values({ issuer_id: issuerId, shard, number: 0, updated_at: now });
+      return (dialect === 'mysql'
+        ? insert.onDuplicateKeyUpdate({ number: sql<number>`${sql.ref('number')}` })
+        : insert.onConflict((oc) => oc.columns(['issuer_id', 'shard']).doNothing())
+      ).execute();
+    });
     return this.#ctx.transaction(async (trx) => {
       await trx
         .updateTable('crl_numbers')

@@ -21,9 +21,8 @@ export class SqlNonceStore implements NonceStore {
   /** @inheritdoc Throws `conflict` if the value was already issued. */
   async issueNonce(value: string, expires: Date): Promise<void> {
     try {
-      await this.#ctx.templates
-        .get('nonces.insert', (db) => db.insertInto('nonces').values({ value: slot('value'), expires: slot<number>('expires') }))
-        .execute(this.#ctx.open(), { value, expires: toMillis(expires) });
+      const insert = this.#ctx.templates.get('nonces.insert', (db) => db.insertInto('nonces').values({ value: slot('value'), expires: slot<number>('expires') }));
+      await this.#ctx.write((q) => insert.execute(q, { value, expires: toMillis(expires) }));
     } catch (err) {
       if (isUniqueViolation(err, this.#ctx.dialect)) throw duplicateKey('nonce', value);
       throw err;
@@ -32,12 +31,12 @@ export class SqlNonceStore implements NonceStore {
 
   /** @inheritdoc An expired nonce is removed too, but does not redeem. */
   async redeemNonce(value: string, now: Date): Promise<boolean> {
-    const db = this.#ctx.open();
-    const redeemed = await this.#ctx.templates
-      .get('nonces.redeem', (q) => q.deleteFrom('nonces').where('value', '=', slot('value')).where('expires', '>', slot<number>('now')))
-      .affected(db, { value, now: toMillis(now) });
-    if (redeemed === 1) return true;
-    await this.#ctx.templates.get('nonces.delete', (q) => q.deleteFrom('nonces').where('value', '=', slot('value'))).execute(db, { value });
-    return false;
+    const redeem = this.#ctx.templates.get('nonces.redeem', (q) => q.deleteFrom('nonces').where('value', '=', slot('value')).where('expires', '>', slot<number>('now')));
+    const remove = this.#ctx.templates.get('nonces.delete', (q) => q.deleteFrom('nonces').where('value', '=', slot('value')));
+    return this.#ctx.write(async (q) => {
+      if ((await redeem.affected(q, { value, now: toMillis(now) })) === 1) return true;
+      await remove.execute(q, { value });
+      return false;
+    });
   }
 }

@@ -21,6 +21,13 @@ export interface SqlUrlOptions {
    * may lose the last commits on power loss (never corrupts).
    */
   sqliteSynchronous?: 'FULL' | 'NORMAL';
+  /**
+   * Group commit on a SQLite file (default true; never for `:memory:`):
+   * store writes that arrive together share one physical commit, so one
+   * fsync instead of one per write, and each write resolves only once its
+   * commit is durable (see `GroupCommit`).
+   */
+  sqliteGroupCommit?: boolean;
   /** How long a SQLite writer waits for a lock held by another process, in ms (default 5000). */
   sqliteBusyTimeoutMs?: number;
   /** Connections in the PostgreSQL or MySQL pool (default 10). */
@@ -91,7 +98,8 @@ export async function openSqlStore(options: OpenSqlStoreOptions): Promise<SqlSto
     await db.destroy();
     throw err;
   }
-  return new SqlStore(db, parsed.dialect, true);
+  const groupCommit = parsed.dialect === 'sqlite' && parsed.path !== ':memory:' && options.sqliteGroupCommit !== false;
+  return new SqlStore(db, parsed.dialect, true, { groupCommit });
 }
 
 async function openKysely(parsed: ParsedSqlUrl, options: SqlUrlOptions): Promise<Kysely<Schema>> {

@@ -225,10 +225,10 @@ export class SqlOrderStore implements OrderStore {
       ...fromValues(froms),
     };
     if (this.#updateReturning) {
-      const db = this.#ctx.open();
-      const row = await this.#ctx.templates.get(`orders.transitionReturning:${shape}`, (q) => update(q).returningAll()).first(db, values);
+      const template = this.#ctx.templates.get(`orders.transitionReturning:${shape}`, (q) => update(q).returningAll());
+      const row = await this.#ctx.write((q) => template.first(q, values));
       // The links of an order never change once it is created.
-      return row === undefined ? undefined : toOrder(row, await this.#readLinks(db, id));
+      return row === undefined ? undefined : toOrder(row, await this.#readLinks(this.#ctx.open(), id));
     }
     return this.#ctx.transaction(async (trx) => {
       if ((await this.#ctx.templates.get(`orders.transition:${shape}`, update).affected(trx, values)) !== 1) return undefined;
@@ -423,9 +423,8 @@ export class SqlOrderStore implements OrderStore {
       ...fromValues(froms),
     };
     if (this.#updateReturning) {
-      const row = await this.#ctx.templates
-        .get(`challenges.transitionReturning:${shape}`, (q) => update(q).returningAll())
-        .first(this.#ctx.open(), values);
+      const template = this.#ctx.templates.get(`challenges.transitionReturning:${shape}`, (q) => update(q).returningAll());
+      const row = await this.#ctx.write((q) => template.first(q, values));
       return row === undefined ? undefined : toChallenge(row);
     }
     return this.#ctx.transaction(async (trx) => {

@@ -32,23 +32,24 @@ export class SqlRateLimitStore implements RateLimitStore {
 
   /** @inheritdoc */
   async compareAndSetBucket(key: string, expectedVersion: number | undefined, next: BucketState & { readonly fullAtMs: number }): Promise<boolean> {
-    const db = this.#ctx.open();
     const values = { tokens: next.tokens, updated_at: next.updatedAtMs, full_at: next.fullAtMs };
     if (expectedVersion === undefined) {
       try {
-        await db.insertInto('rate_limit_buckets').values({ key, ...values, version: 1 }).execute();
+        await this.#ctx.write((q) => q.insertInto('rate_limit_buckets').values({ key, ...values, version: 1 }).execute());
         return true;
       } catch (err) {
         if (isUniqueViolation(err, this.#ctx.dialect)) return false;
         throw err;
       }
     }
-    const result = await db
-      .updateTable('rate_limit_buckets')
-      .set({ ...values, version: expectedVersion + 1 })
-      .where('key', '=', key)
-      .where('version', '=', expectedVersion)
-      .executeTakeFirst();
+    const result = await this.#ctx.write((q) =>
+      q
+        .updateTable('rate_limit_buckets')
+        .set({ ...values, version: expectedVersion + 1 })
+        .where('key', '=', key)
+        .where('version', '=', expectedVersion)
+        .executeTakeFirst(),
+    );
     return Number(result.numUpdatedRows) === 1;
   }
 

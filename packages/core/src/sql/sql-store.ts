@@ -67,10 +67,11 @@ export class SqlStore implements Store {
    * @param db the Kysely instance to query
    * @param dialect its SQL dialect
    * @param ownsDb whether {@link SqlStore.close} destroys `db` (true when the store opened it)
+   * @param options `groupCommit`: SQLite transactions that arrive together share one durable commit (see `GroupCommit`)
    */
-  constructor(db: Kysely<Schema>, dialect: SqlDialectName, ownsDb: boolean) {
+  constructor(db: Kysely<Schema>, dialect: SqlDialectName, ownsDb: boolean, options: { groupCommit?: boolean } = {}) {
     this.dialect = dialect;
-    this.#ctx = new SqlContext(db, dialect);
+    this.#ctx = new SqlContext(db, dialect, options);
     this.#ownsDb = ownsDb;
     this.#accounts = new SqlAccountStore(this.#ctx);
     this.#orders = new SqlOrderStore(this.#ctx);
@@ -89,8 +90,14 @@ export class SqlStore implements Store {
     return this.#ctx.db;
   }
 
+  /** Durable commits made so far when SQLite group commit is on (see `SqlUrlOptions.sqliteGroupCommit`); undefined otherwise. */
+  get groupCommits(): number | undefined {
+    return this.#ctx.groupCommits;
+  }
+
   /** Migrates the schema to the latest version this code knows (see `migrateToLatest`). */
   async migrate(): Promise<MigrationOutcome> {
+    await this.#ctx.flush();
     return migrateToLatest(this.#ctx.open() as Kysely<unknown>, this.dialect);
   }
 
@@ -101,6 +108,7 @@ export class SqlStore implements Store {
 
   /** Releases the connections if this store opened them (a host's own Kysely is left open); later calls throw `serverInternal`. */
   async close(): Promise<void> {
+    await this.#ctx.flush();
     this.#ctx.markClosed();
     if (this.#ownsDb) await this.#ctx.db.destroy();
   }
