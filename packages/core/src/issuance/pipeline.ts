@@ -66,12 +66,15 @@ export interface IssuanceEngineOptions {
    */
   onStep?: (step: PipelineStep, serial: string) => void | Promise<void>;
   /**
-   * Where an issuer's {@link SoftwareSigner} signs. `auto` (default): on the
-   * event loop while one issuance is in flight (the lowest latency), on
-   * libuv's thread pool while several are (the event loop then only builds,
-   * lints and stores, and signatures overlap with it on other cores).
-   * `event-loop` and `thread-pool` fix the choice. Other signers (PKCS#11)
-   * sign their own way.
+   * Where an issuer's {@link SoftwareSigner} signs. `event-loop` (default):
+   * synchronously, the least CPU per certificate (verification always runs
+   * on libuv's thread pool). `auto`: on the event loop while one issuance is
+   * in flight, on the thread pool while several are; each signature then
+   * costs a thread-pool round trip (more CPU in all) but takes about a
+   * quarter of the event loop's time per certificate off it, which pays
+   * when the event loop is the bottleneck and spare cores exist (on a
+   * 2-core machine it did not: see docs/benchmarks.md). `thread-pool`:
+   * always on the thread pool. Other signers (PKCS#11) sign their own way.
    */
   softwareSigning?: 'auto' | 'event-loop' | 'thread-pool';
 }
@@ -134,7 +137,7 @@ export function createIssuanceEngine(options: IssuanceEngineOptions): WriteAhead
   // Without a logger or step hook, issue() skips building log events and awaiting hooks.
   const logIssued = options.logger !== undefined;
   const onStep = options.onStep;
-  const signOn = options.softwareSigning ?? 'auto';
+  const signOn = options.softwareSigning ?? 'event-loop';
   /** Issuances between the start of issue() and its end; decides where software signers sign. */
   let inFlight = 0;
   const linters = options.linters ?? builtinLinters();

@@ -303,7 +303,7 @@ describe('write-ahead issuance pipeline', () => {
     }
 
     it('auto: on the event loop for one issuance at a time, on the thread pool while several are in flight', async () => {
-      const { engine: e } = engine();
+      const { engine: e } = engine(new MemoryStore(), { softwareSigning: 'auto' });
       const one = await countSigning(() => issueMany(e, 1));
       expect(one).toMatchObject({ onLoop: 1, onPool: 0 });
       const several = await countSigning(() => issueMany(e, 4));
@@ -312,8 +312,8 @@ describe('write-ahead issuance pipeline', () => {
       await expectSignedByIntermediate([...one.result, ...several.result]);
     });
 
-    it('event-loop and thread-pool fix the choice, and both give certificates that verify', async () => {
-      const onLoop = await countSigning(() => issueMany(engine(new MemoryStore(), { softwareSigning: 'event-loop' }).engine, 3));
+    it('event-loop (the default) and thread-pool fix the choice, and both give certificates that verify', async () => {
+      const onLoop = await countSigning(() => issueMany(engine().engine, 3));
       expect(onLoop).toMatchObject({ onLoop: 3, onPool: 0 });
       const onPool = await countSigning(() => issueMany(engine(new MemoryStore(), { softwareSigning: 'thread-pool' }).engine, 1));
       expect(onPool).toMatchObject({ onLoop: 0, onPool: 1 });
