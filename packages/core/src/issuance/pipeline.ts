@@ -138,7 +138,7 @@ export function createIssuanceEngine(options: IssuanceEngineOptions): WriteAhead
   const logIssued = options.logger !== undefined;
   const onStep = options.onStep;
   const signOn = options.softwareSigning ?? 'event-loop';
-  /** Issuances between the start of issue() and its end; decides where software signers sign. */
+  /** Issuances between the start of issue() and its end, counted for `auto` signing only. */
   let inFlight = 0;
   const linters = options.linters ?? builtinLinters();
   const nextSerial = createSerialGenerator(options.random, options.serials);
@@ -239,7 +239,8 @@ export function createIssuanceEngine(options: IssuanceEngineOptions): WriteAhead
     return prepared;
   }
 
-  async function issue(preparedIn: PreparedIssuance): Promise<IssuedCertificate> {
+  /** issueOne, counting issuances in flight (only `auto` signing looks at the count). */
+  async function issueCounted(preparedIn: PreparedIssuance): Promise<IssuedCertificate> {
     inFlight++;
     try {
       return await issueOne(preparedIn);
@@ -371,5 +372,5 @@ export function createIssuanceEngine(options: IssuanceEngineOptions): WriteAhead
     return outcomes;
   }
 
-  return { prepare, issue, recover };
+  return { prepare, issue: signOn === 'auto' ? issueCounted : issueOne, recover };
 }
