@@ -6,8 +6,8 @@
  */
 import { CertwrightError } from '../errors.js';
 import type { Identifier } from '../identifier.js';
-import { equalBytes, unsignedIntegerContent } from '../x509/der.js';
-import { DerError, bitIsSet, children, readBitString, readBoolean, readSingle, valueOf } from '../x509/der-reader.js';
+import { equalBytes } from '../x509/der.js';
+import { DerError, bitIsSet, children, readBitString, readBoolean, readSingle, valueOf, type Tlv } from '../x509/der-reader.js';
 import { bytesToIp } from '../x509/ip.js';
 import { commonNameOf } from '../x509/name.js';
 import { EXTENSION_OIDS } from '../x509/oids.js';
@@ -68,6 +68,65 @@ export function sanIdentifiers(value: Uint8Array): Identifier[] {
   });
 }
 
+/** True when the content octets `start..end` of `bytes` spell exactly `text` (one octet per character). */
+function asciiEquals(bytes: Uint8Array, start: number, end: number, text: string): boolean {
+  if (end - start !== text.length) return false;
+  for (let i = 0; i < text.length; i++) if (bytes[start + i] !== text.charCodeAt(i)) return false;
+  return true;
+}
+
+/** True when GeneralName `gn` (dNSName or iPAddress) names exactly `id`; other tags never match. */
+function generalNameIs(gn: Tlv, id: Identifier): boolean {
+  if (gn.tag === 0x82) return id.type === 'dns' && asciiEquals(gn.bytes, gn.valueStart, gn.end, id.value);
+  if (gn.tag === 0x87) return id.type === 'ip' && bytesToIp(valueOf(gn)) === id.value;
+  return false;
+}
+
+/** True when no identifier appears twice (same type and value). */
+function distinctIdentifiers(ids: readonly Identifier[]): boolean {
+  for (let i = 1; i < ids.length; i++) {
+    for (let j = 0; j < i; j++) if (ids[i]!.type === ids[j]!.type && ids[i]!.value === ids[j]!.value) return false;
+  }
+  return true;
+}
+
+/**
+ * Fast path of `e_san_matches_identifiers`: the SAN lists exactly the wanted
+ * identifiers, in order, none twice. When false, the full comparison runs
+ * and words the finding (or throws for an unexpected GeneralName).
+ */
+function sanIsExactly(names: readonly Tlv[], wanted: readonly Identifier[]): boolean {
+  if (names.length !== wanted.length) return false;
+  for (let i = 0; i < names.length; i++) if (!generalNameIs(names[i]!, wanted[i]!)) return false;
+  return distinctIdentifiers(wanted);
+}
+
+/** Whether a SAN value names `cn` (as a dNSName, or an iPAddress in text form); throws on an unexpected GeneralName. */
+function sanNames(value: Uint8Array, cn: string): boolean {
+  let found = false;
+  for (const gn of children(readSingle(value))) {
+    let match: boolean;
+    if (gn.tag === 0x82) match = asciiEquals(gn.bytes, gn.valueStart, gn.end, cn);
+    // Every iPAddress is converted, so a malformed one fails the lint wherever it sits.
+    else if (gn.tag === 0x87) match = bytesToIp(valueOf(gn)) === cn;
+    else throw new DerError(`unexpected GeneralName tag 0x${gn.tag.toString(16)}`, gn.start);
+    found ||= match;
+  }
+  return found;
+}
+
+/** Whether INTEGER content octets `content` encode the unsigned big-endian `bytes` (minimal two's complement, X.690 §8.3.2), without allocating. */
+function integerContentIs(content: Uint8Array, bytes: Uint8Array): boolean {
+  if (bytes.length === 0) return content.length === 1 && content[0] === 0;
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  const sign = (bytes[start]! & 0x80) !== 0 ? 1 : 0;
+  if (content.length !== bytes.length - start + sign) return false;
+  if (sign === 1 && content[0] !== 0) return false;
+  for (let i = start; i < bytes.length; i++) if (content[i - start + sign] !== bytes[i]) return false;
+  return true;
+}
+
 const RULES: Readonly<Record<string, Rule>> = {
   e_version_v3: (t) => (t.version === 2 ? undefined : `version must be v3, found ${t.version + 1}`),
   e_serial_length: (t) => {
@@ -77,7 +136,7 @@ const RULES: Readonly<Record<string, Rule>> = {
     if (t.serial.length < 9) return `serial is ${t.serial.length} octets, too short to hold 64 random bits`;
     return undefined;
   },
-  e_serial_matches: (t, c) => (equalBytes(t.serial, unsignedIntegerContent(c.expected.serial)) ? undefined : 'serial differs from the reserved serial'),
+  e_serial_matches: (t, c) => (integerContentIs(t.serial, c.expected.serial) ? undefined : 'serial differs from the reserved serial'),
   e_signature_algorithm_matches_issuer: (t, c) => (equalBytes(t.signatureAlgorithm, c.issuer.signatureAlgorithmDer) ? undefined : 'signature algorithm differs from the issuer’s'),
   e_issuer_name_matches: (t, c) => (equalBytes(t.issuer, c.issuer.subjectDer) ? undefined : 'issuer Name differs from the issuer certificate’s subject'),
   e_validity_matches_expected: (t, c) =>
@@ -119,6 +178,9 @@ const RULES: Readonly<Record<string, Rule>> = {
   e_san_matches_identifiers: (t, c) => {
     const san = ext(t, EXTENSION_OIDS.subjectAltName);
     if (san === undefined) return c.expected.isCa ? undefined : 'subjectAltName is missing';
+    if (sanIsExactly(children(readSingle(san.value)), c.expected.identifiers)) {
+      return t.subject.length === 2 && !san.critical ? 'subjectAltName must be critical when the subject is empty' : undefined;
+    }
     const found = sanIdentifiers(san.value).map((i) => `${i.type}:${i.value}`);
     const wanted = c.expected.identifiers.map((i) => `${i.type}:${i.value}`);
     if (new Set(found).size !== found.length) return 'subjectAltName has duplicate names';
@@ -136,18 +198,16 @@ const RULES: Readonly<Record<string, Rule>> = {
     const cn = commonNameOf(t.subject);
     if (cn === undefined) return undefined;
     const san = ext(t, EXTENSION_OIDS.subjectAltName);
-    const names = san === undefined ? [] : sanIdentifiers(san.value).map((i) => i.value);
-    return names.includes(cn) ? undefined : `commonName ${cn} is not among the subjectAltNames`;
+    return san !== undefined && sanNames(san.value, cn) ? undefined : `commonName ${cn} is not among the subjectAltNames`;
   },
   e_no_unknown_critical_extension: (t) => {
     const unknown = t.extensions.find((e) => e.critical && !KNOWN_EXTENSIONS.has(e.oid));
     return unknown === undefined ? undefined : `unknown critical extension ${unknown.oid}`;
   },
   e_no_duplicate_extension: (t) => {
-    const seen = new Set<string>();
-    for (const e of t.extensions) {
-      if (seen.has(e.oid)) return `extension ${e.oid} appears twice`;
-      seen.add(e.oid);
+    const all = t.extensions;
+    for (let i = 1; i < all.length; i++) {
+      for (let j = 0; j < i; j++) if (all[i]!.oid === all[j]!.oid) return `extension ${all[i]!.oid} appears twice`;
     }
     return undefined;
   },

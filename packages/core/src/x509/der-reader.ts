@@ -101,13 +101,13 @@ export function expectTag(t: Tlv | undefined, tag: number, what: string): Tlv {
 /** Decodes an OBJECT IDENTIFIER TLV to its dotted form (arcs of any size). */
 export function readOid(t: Tlv): string {
   expectTag(t, 0x06, 'OBJECT IDENTIFIER');
-  const v = valueOf(t);
-  if (v.length === 0) throw new DerError('empty OBJECT IDENTIFIER', t.start);
+  const v = t.bytes;
+  if (t.end === t.valueStart) throw new DerError('empty OBJECT IDENTIFIER', t.start);
   let out = '';
   let acc = 0;
   let big: bigint | undefined;
   let fresh = true;
-  for (let i = 0; i < v.length; i++) {
+  for (let i = t.valueStart; i < t.end; i++) {
     const b = v[i]!;
     if (fresh && b === 0x80) throw new DerError('non-minimal OID arc', t.start);
     fresh = false;
@@ -133,9 +133,9 @@ export function readOid(t: Tlv): string {
 /** Decodes a BOOLEAN, strictly (DER: 0x00 or 0xFF). */
 export function readBoolean(t: Tlv): boolean {
   expectTag(t, 0x01, 'BOOLEAN');
-  const v = valueOf(t);
-  if (v.length !== 1 || (v[0] !== 0 && v[0] !== 0xff)) throw new DerError('BOOLEAN is not DER', t.start);
-  return v[0] === 0xff;
+  const b = t.bytes[t.valueStart];
+  if (t.end - t.valueStart !== 1 || (b !== 0 && b !== 0xff)) throw new DerError('BOOLEAN is not DER', t.start);
+  return b === 0xff;
 }
 
 /** Content octets of an INTEGER, checked for minimal encoding (X.690 §8.3.2). */
@@ -210,22 +210,24 @@ function digits(v: Uint8Array, from: number, count: number, t: Tlv): number {
  * `YYMMDDHHMMSSZ` (years 1950–2049) and GeneralizedTime `YYYYMMDDHHMMSSZ`.
  */
 export function readTime(t: Tlv): Date {
-  const v = valueOf(t);
+  // Digits are read in place from the buffer (no view is allocated).
+  const v = t.bytes;
+  const length = t.end - t.valueStart;
   let year: number;
   let rest: number;
   if (t.tag === 0x17) {
-    if (v.length !== 13) throw new DerError('UTCTime must be YYMMDDHHMMSSZ', t.start);
-    const yy = digits(v, 0, 2, t);
+    if (length !== 13) throw new DerError('UTCTime must be YYMMDDHHMMSSZ', t.start);
+    const yy = digits(v, t.valueStart, 2, t);
     year = yy >= 50 ? 1900 + yy : 2000 + yy;
-    rest = 2;
+    rest = t.valueStart + 2;
   } else if (t.tag === 0x18) {
-    if (v.length !== 15) throw new DerError('GeneralizedTime must be YYYYMMDDHHMMSSZ', t.start);
-    year = digits(v, 0, 4, t);
-    rest = 4;
+    if (length !== 15) throw new DerError('GeneralizedTime must be YYYYMMDDHHMMSSZ', t.start);
+    year = digits(v, t.valueStart, 4, t);
+    rest = t.valueStart + 4;
   } else {
     throw new DerError('expected UTCTime or GeneralizedTime', t.start);
   }
-  if (v[v.length - 1] !== 0x5a) throw new DerError('time must end in Z', t.start);
+  if (v[t.end - 1] !== 0x5a) throw new DerError('time must end in Z', t.start);
   const month = digits(v, rest, 2, t);
   const day = digits(v, rest + 2, 2, t);
   const hour = digits(v, rest + 4, 2, t);

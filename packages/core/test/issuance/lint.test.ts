@@ -145,6 +145,19 @@ describe('built-in lints', () => {
     expectLint(craft(), ctx({ serial: testSerial(8) }), 'e_serial_matches', /reserved serial/);
   });
 
+  it('e_serial_matches compares the reserved serial as minimal INTEGER content (sign octet, leading zeros)', () => {
+    const high = Uint8Array.of(0x9c, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+    const zeroPadded = Uint8Array.of(0, 0, 0x9c, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+    const serialLint = builtinLinter('e_serial_matches');
+    for (const reserved of [high, zeroPadded]) expect(serialLint(craft({ serial: integerFromUnsigned(high) }), ctx({ serial: reserved }))).toEqual([]);
+    // Same octets without the sign octet: a negative INTEGER, not the reserved serial.
+    expect(serialLint(craft({ serial: Uint8Array.of(2, 10, ...high) }), ctx({ serial: high }))[0]?.message).toMatch(/reserved serial/);
+    const low = Uint8Array.of(0x1c, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+    expect(serialLint(craft({ serial: integerFromUnsigned(low) }), ctx({ serial: new Uint8Array(0) }))[0]?.message).toMatch(/reserved serial/);
+    expect(serialLint(craft({ serial: integer(0) }), ctx({ serial: new Uint8Array(0) }))).toEqual([]);
+    expect(serialLint(craft({ serial: integerFromUnsigned(low) }), ctx({ serial: Uint8Array.of(0x1c, 1, 2, 3, 4, 5, 6, 7, 8, 8) }))[0]?.message).toMatch(/reserved serial/);
+  });
+
   it('e_serial_length rejects long, negative, zero and short serials', () => {
     const long = new Uint8Array(21).fill(0x11);
     expectLint(craft({ serial: integerFromUnsigned(long) }), ctx({ serial: long }), 'e_serial_length', /21 octets, more than 20/);
@@ -213,6 +226,29 @@ describe('built-in lints', () => {
     expectLint(craft({ subject: leafSubject(undefined) }), ctx(), 'e_san_matches_identifiers', /must be critical when the subject is empty/);
   });
 
+  it('e_san_matches_identifiers accepts the expected names in any order, and still finds duplicates the request repeats', () => {
+    const sanLint = builtinLinter('e_san_matches_identifiers');
+    const reordered = craft({ extensions: replaceExt(5, subjectAltNameExtension([ids[2]!, ids[0]!, ids[1]!], false)) });
+    expect(sanLint(reordered, ctx())).toEqual([]);
+    const twice = craft({ extensions: replaceExt(5, subjectAltNameExtension([...ids, ids[1]!], false)) });
+    expect(sanLint(twice, ctx({ identifiers: [...ids, ids[1]!] }))[0]?.message).toMatch(/duplicate/);
+    // Same text, other type: an iPAddress is not the dNSName of its text form.
+    expect(sanLint(craft(), ctx({ identifiers: [ids[0]!, ids[1]!, dns('192.0.2.1')] }))[0]?.message).toMatch(/unexpected names: ip:192\.0\.2\.1/);
+    const otherName = extension('2.5.29.17', false, Uint8Array.of(0x30, 5, 0x81, 3, 0x61, 0x40, 0x62));
+    expect(sanLint(craft({ extensions: replaceExt(5, otherName) }), ctx())[0]?.message).toMatch(/malformed: unexpected GeneralName tag 0x81/);
+  });
+
+  it('e_cn_in_san matches the commonName against dNSNames and iPAddresses, and rejects a malformed SAN anywhere', () => {
+    const cnLint = builtinLinter('e_cn_in_san');
+    expect(cnLint(craft({ subject: leafSubject('b.example.com') }), ctx())).toEqual([]);
+    expect(cnLint(craft({ subject: leafSubject('192.0.2.1') }), ctx())).toEqual([]);
+    expect(cnLint(craft({ subject: leafSubject('a.example.co') }), ctx())[0]?.message).toMatch(/not among/);
+    expect(cnLint(craft({ extensions: replaceExt(5, null) }), ctx())[0]?.message).toMatch(/not among/);
+    // A bad GeneralName after the matching one still fails.
+    const badTail = extension('2.5.29.17', false, Uint8Array.of(0x30, 0x14, 0x82, 13, ...Buffer.from('a.example.com'), 0x87, 3, 1, 2, 3));
+    expect(cnLint(craft({ extensions: replaceExt(5, badTail) }), ctx())[0]?.message).toMatch(/^malformed: /);
+  });
+
   it('e_cn_in_san rejects a commonName that is not a SAN', () => {
     expectLint(craft({ subject: leafSubject('c.example.com') }), ctx(), 'e_cn_in_san', /commonName c.example.com is not among/);
   });
@@ -224,6 +260,8 @@ describe('built-in lints', () => {
 
   it('e_no_duplicate_extension rejects an extension that appears twice', () => {
     expectLint(craft({ extensions: [...goodExtensions(), extKeyUsageExtension(['1.3.6.1.5.5.7.3.2'])] }), ctx(), 'e_no_duplicate_extension', /2\.5\.29\.37 appears twice/);
+    const three = [...goodExtensions(), basicConstraintsExtension({ ca: false }), ku('digitalSignature')];
+    expect(builtinLinter('e_no_duplicate_extension')(craft({ extensions: three }), ctx())[0]?.message).toBe('extension 2.5.29.19 appears twice');
   });
 
   it('a TBS that does not decode fails before any lint', () => {
