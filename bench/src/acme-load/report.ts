@@ -113,7 +113,7 @@ export function renderMarkdown(r: IssuanceReport, svgName: string): string {
   o.push('');
 
   o.push('## Where the time goes', '');
-  o.push(`A separate certwright (SQLite) server ran under \`node --cpu-prof\` at concurrency 8 for ${r.plan.profileMs / 1000} s (${f(r.profile.issuancesPerSecond)} issuances/s, ${f(r.profile.serverCpuMsPerIssuance)} ms server CPU per issuance with the profiler on). Samples inside the measured window only (start-up left out). Self time of the ${r.profile.top.length} most expensive functions, as a share of the ${int(r.profile.busyMs)} ms of non-idle samples:`, '');
+  o.push(`A separate certwright (SQLite) server ran under \`node --cpu-prof\` at concurrency 8 for ${r.plan.profileMs / 1000} s (${f(r.profile.issuancesPerSecond)} issuances/s, ${f(r.profile.serverCpuMsPerIssuance)} ms server CPU per issuance with the profiler on). Samples inside the measured window only (start-up left out). The profiler samples the main thread by wall clock: time the event loop spends blocked inside a synchronous call — better-sqlite3 waiting for a commit's fsync, or the thread descheduled after handing work to the thread pool — counts as that function's self time although it is not CPU. Self time of the ${r.profile.top.length} most expensive functions, as a share of the ${int(r.profile.busyMs)} ms of non-idle samples:`, '');
   o.push('| function (file:line) | self ms | share |', '| --- | --- | --- |');
   for (const t of r.profile.top) o.push(`| \`${t.fn.replace(/\|/g, '\\|')}\` | ${int(t.ms)} | ${f(t.share * 100)} % |`);
   o.push('');
