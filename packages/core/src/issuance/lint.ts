@@ -250,7 +250,7 @@ export function runLints(linters: readonly Linter[], tbsDer: Uint8Array, context
   }
   const ctx: LintContext = { ...context, decoded };
   for (const linter of linters) {
-    const [finding] = linter(tbsDer, ctx);
+    const finding = linter(tbsDer, ctx)[0];
     if (finding !== undefined) throw new CertwrightError('serverInternal', `lint ${finding.lint} failed: ${finding.message}`);
   }
 }

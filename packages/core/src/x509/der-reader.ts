@@ -205,6 +205,12 @@ function digits(v: Uint8Array, from: number, count: number, t: Tlv): number {
   return n;
 }
 
+/** Days in `month` (1–12) of `year` in the proleptic Gregorian calendar, as `Date` counts them. */
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
 /**
  * Decodes an X.509 `Time` in the forms RFC 5280 §4.1.2.5 allows: UTCTime
  * `YYMMDDHHMMSSZ` (years 1950–2049) and GeneralizedTime `YYYYMMDDHHMMSSZ`.
@@ -233,10 +239,9 @@ export function readTime(t: Tlv): Date {
   const hour = digits(v, rest + 4, 2, t);
   const minute = digits(v, rest + 6, 2, t);
   const second = digits(v, rest + 8, 2, t);
-  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
-  const d = new Date(ms);
-  if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) {
+  // Years below 100 are rejected too: Date.UTC would read them as 19xx.
+  if (year < 100 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) {
     throw new DerError('time out of range', t.start);
   }
-  return d;
+  return new Date(Date.UTC(year, month - 1, day, hour, minute, second));
 }

@@ -264,6 +264,26 @@ describe('DER reader', () => {
     expect(() => readBitString(readSingle(bytes('0301 01')))).toThrow(/padding/);
     expect(() => readTime(readSingle(bytes('170d' + Buffer.from('491231235959+').toString('hex'))))).toThrow(/end in Z/);
     expect(() => readTime(readSingle(bytes('170d' + Buffer.from('491331235959Z').toString('hex'))))).toThrow(/out of range/);
+    const time = (tag: string, text: string): Date => readTime(readSingle(bytes(tag + Buffer.from(text).toString('hex'))));
+    expect(time('170d', '240229120000Z').toISOString()).toBe('2024-02-29T12:00:00.000Z');
+    expect(time('180f', '20000229000000Z').toISOString()).toBe('2000-02-29T00:00:00.000Z');
+    expect(time('180f', '99991231235959Z').toISOString()).toBe('9999-12-31T23:59:59.000Z');
+    expect(time('180f', '01000101000000Z').getUTCFullYear()).toBe(100);
+    for (const [tag, text] of [
+      ['170d', '250229000000Z'],
+      ['180f', '21000229000000Z'],
+      ['170d', '490431000000Z'],
+      ['170d', '490001000000Z'],
+      ['170d', '490100000000Z'],
+      ['170d', '491232000000Z'],
+      ['170d', '491231240000Z'],
+      ['170d', '491231236000Z'],
+      ['170d', '491231235960Z'],
+      ['180f', '00501231235959Z'],
+      ['180f', '00990101000000Z'],
+    ] as const) {
+      expect(() => time(tag, text), text).toThrow(/out of range/);
+    }
     expect(() => readTime(readSingle(bytes('180f' + Buffer.from('2050010100000aZ').toString('hex'))))).toThrow(/bad digit/);
     expect(() => readTime(readSingle(bytes('0400')))).toThrow(/UTCTime or GeneralizedTime/);
     expect(() => readTime(readSingle(encodeDer(tlv(0x17, Buffer.from('4912312359Z')))))).toThrow(/YYMMDDHHMMSSZ/);
