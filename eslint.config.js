@@ -23,6 +23,8 @@ export default tseslint.config(
       'no-restricted-properties': ['error', { object: 'describe', property: 'only' }, { object: 'it', property: 'only' }, { object: 'test', property: 'only' }],
     },
   },
+  // CommonJS files that tools load with require() (the pnpmfile): require is how they import.
+  { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs' }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
   // Library code: time comes from the injected Clock (packages/core/src/clock.ts is the one exception).
   {
     files: ['packages/*/src/**/*.ts'],
