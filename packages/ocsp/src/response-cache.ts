@@ -16,7 +16,14 @@ export interface OcspResponseCache {
   delete(serial: string): Promise<void>;
 }
 
-/** An {@link OcspResponseCache} in process memory. */
+/**
+ * An {@link OcspResponseCache} in process memory. Entries are kept in the
+ * order they were last signed; each `put` drops, from the least recently
+ * signed end, the responses whose nextUpdate lies before the new response's
+ * thisUpdate — they can no longer be served (RFC 5019 §4), and a
+ * certificate that expired or left the store is never signed again — so
+ * the cache holds about one response per live certificate and hash.
+ */
 export class MemoryOcspResponseCache implements OcspResponseCache {
   readonly #entries = new Map<string, SignedOcspResponse>();
 
@@ -32,7 +39,19 @@ export class MemoryOcspResponseCache implements OcspResponseCache {
 
   /** @inheritdoc */
   async put(response: SignedOcspResponse): Promise<void> {
-    this.#entries.set(`${response.hashAlgorithm}:${response.serial}`, response);
+    const key = `${response.hashAlgorithm}:${response.serial}`;
+    // Re-inserting moves the entry to the back: the front holds the least recently signed.
+    this.#entries.delete(key);
+    this.#entries.set(key, response);
+    this.#dropExpired(response.thisUpdate.getTime());
+  }
+
+  /** Drops front entries that expired before `beforeMs`; stops at the first that has not (amortized constant work per put). */
+  #dropExpired(beforeMs: number): void {
+    for (const [key, cached] of this.#entries) {
+      if (cached.nextUpdate.getTime() > beforeMs) return;
+      this.#entries.delete(key);
+    }
   }
 
   /** @inheritdoc */
