@@ -76,6 +76,22 @@ describe('openSqlStore on SQLite', () => {
     expect(await pragma(store, 'foreign_keys')).toBe(1);
   });
 
+  it('groups the writes of a file that arrive together into fewer durable commits, unless turned off; never for :memory:', async () => {
+    const grouped = await openSqlStore({ url: `sqlite:${tempFile()}` });
+    stores.push(grouped);
+    await grouped.migrate();
+    await Promise.all(Array.from({ length: 10 }, (_, i) => grouped.createAccount(newAccount({ id: `acct-${i}`, thumbprint: `thumb-${i}` }))));
+    expect(grouped.groupCommits).toBeGreaterThanOrEqual(1);
+    expect(grouped.groupCommits).toBeLessThan(10);
+    expect((await grouped.getAccount('acct-9'))?.id).toBe('acct-9');
+    const separate = await openSqlStore({ url: `sqlite:${tempFile()}`, sqliteGroupCommit: false });
+    stores.push(separate);
+    expect(separate.groupCommits).toBeUndefined();
+    const memory = await openSqlStore({ url: ':memory:' });
+    stores.push(memory);
+    expect(memory.groupCommits).toBeUndefined();
+  });
+
   it('takes synchronous=NORMAL and another busy timeout as options', async () => {
     const store = await openSqlStore({ url: tempFile(), sqliteSynchronous: 'NORMAL', sqliteBusyTimeoutMs: 1234 });
     stores.push(store);
