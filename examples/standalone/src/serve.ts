@@ -146,6 +146,8 @@ export async function startServer(ctx: ServeContext): Promise<RunningServer> {
       authorizationReuse: { enabled: true, minRemainingMs: DAY },
       preAuthorization: false,
       retryAfterSeconds: 1,
+      // Most issuances take a few milliseconds: answer finalize with the valid order instead of making the client poll.
+      finalizeWaitMs: 3000,
     });
     const recovered = await recoverAtStart(runtime, engine, clock);
     engine.startRecovery({ intervalMs: MINUTE });

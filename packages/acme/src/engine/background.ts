@@ -2,8 +2,8 @@ import type { Logger } from '@certwright/core';
 
 /** Work that runs after a response is sent (validations, issuance), tracked so it can be awaited. */
 export interface BackgroundTasks {
-  /** Starts `task` now; its failure is logged, never thrown to the request. */
-  run(name: string, task: () => Promise<void>): void;
+  /** Starts `task` now; its failure is logged, never thrown to the request. The promise settles (never rejects) when the task has. */
+  run(name: string, task: () => Promise<void>): Promise<void>;
   /** Resolves when every task started so far (and any they start) has settled. */
   drain(): Promise<void>;
   /** How many tasks are running. */
@@ -24,6 +24,7 @@ export function createBackgroundTasks(logger: Logger): BackgroundTasks {
           running.delete(promise);
         });
       running.add(promise);
+      return promise;
     },
     async drain() {
       while (running.size > 0) await Promise.allSettled([...running]);

@@ -27,6 +27,8 @@ export interface EngineContext {
   readonly defaultProfile: string | undefined;
   readonly ordersPageSize: number;
   readonly validationTimeoutMs: number;
+  /** See `AcmeServerOptions.finalizeWaitMs`; 0 answers finalize at once. */
+  readonly finalizeWaitMs: number;
   readonly retryAfterSeconds: number;
   readonly renewalInfoRetryAfterSeconds: number;
   readonly lookupMacKey: (keyId: string) => Promise<Uint8Array | undefined>;

@@ -121,6 +121,15 @@ export interface AcmeServerOptions {
   readonly ordersPageSize?: number;
   /** How long one validation may run before it fails with `connection` (default 60 s). */
   readonly validationTimeoutMs?: number;
+  /**
+   * How long a finalize request waits for its certificate before answering
+   * (default 0: answer at once with the `processing` order and
+   * `Retry-After`). When issuance ends within the wait, the response is
+   * already the `valid` order with its `certificate` URL (or the `invalid`
+   * one), which RFC 8555 §7.4 allows, and the client needs no poll; when it
+   * does not, the response is `processing` as usual and issuance goes on.
+   */
+  readonly finalizeWaitMs?: number;
   /** Seconds advertised in `Retry-After` on processing orders and challenges (default 3). */
   readonly retryAfterSeconds?: number;
   /** Seconds advertised in `Retry-After` on renewalInfo responses (default 21,600: six hours). */

@@ -51,6 +51,11 @@ function positive(name: string, value: number): number {
   return value;
 }
 
+function nonNegative(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a non-negative number, got ${value}`);
+  return value;
+}
+
 function checkRecoveryOptions(options: AcmeServerOptions): void {
   const recovery = options.recovery;
   if (recovery === undefined) return;
@@ -95,6 +100,7 @@ function buildContext(options: AcmeServerOptions): EngineContext {
     defaultProfile: options.defaultProfile,
     ordersPageSize: positive('ordersPageSize', options.ordersPageSize ?? DEFAULT_ORDERS_PAGE_SIZE),
     validationTimeoutMs: positive('validationTimeoutMs', options.validationTimeoutMs ?? DEFAULT_VALIDATION_TIMEOUT_MS),
+    finalizeWaitMs: nonNegative('finalizeWaitMs', options.finalizeWaitMs ?? 0),
     retryAfterSeconds: positive('retryAfterSeconds', options.retryAfterSeconds ?? 3),
     renewalInfoRetryAfterSeconds: positive('renewalInfoRetryAfterSeconds', options.renewalInfoRetryAfterSeconds ?? 21_600),
     lookupMacKey: options.lookupMacKey ?? (async (keyId) => (await store.getEabKey(keyId))?.hmacKey),

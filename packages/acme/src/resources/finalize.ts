@@ -4,7 +4,9 @@
  * issuance engine's `prepare` (`badCSR` and friends) before the order moves
  * ready → processing by compare-and-set — so two concurrent finalizes
  * produce one certificate. Issuance runs in the background; the response
- * shows the processing order with `Retry-After`. Success moves the order to
+ * shows the processing order with `Retry-After`, or — when the engine's
+ * `finalizeWaitMs` allows and issuance ends within it — the order as it
+ * ended (valid with its certificate URL, or invalid). Success moves the order to
  * valid with its certificate serial; failure to invalid with the problem.
  * One `certificatesPerDomain` token per registered domain is taken before
  * the order moves to processing and given back when issuance fails.
@@ -94,6 +96,23 @@ export async function finalizeOrder(ctx: EngineContext, req: AcmeRequest, id: st
   }
   log['order'] = order.id;
   ctx.issuing.add(order.id);
-  ctx.background.run(`issue ${order.id}`, () => issueInBackground(ctx, processing, prepared, taken));
+  const issuing = ctx.background.run(`issue ${order.id}`, () => issueInBackground(ctx, processing, prepared, taken));
+  if (ctx.finalizeWaitMs > 0 && (await settlesWithin(issuing, ctx.finalizeWaitMs))) {
+    const settled = await ctx.store.getOrder(order.id);
+    if (settled !== undefined && settled.status !== 'processing') return jsonResponse(200, orderView(settled, ctx.urls), { location: ctx.urls.order(order.id) });
+  }
   return jsonResponse(200, orderView(processing, ctx.urls), { location: ctx.urls.order(order.id), retryAfterSeconds: ctx.retryAfterSeconds });
+}
+
+/** True when `promise` settles within `ms`; the timer is cleared either way. */
+async function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
