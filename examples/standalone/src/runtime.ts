@@ -145,8 +145,11 @@ export async function openRuntime(config: StandaloneConfig, options: RuntimeOpti
     const ocsp = await createOcspResponder({ store, issuers, clock, logger, ocspPath: OCSP_PATH,
       crls,
       crlPath: CRL_PATH,
-      // Every minute, so that revocations made by `certwright revoke` (another process) reach OCSP within the minute.
-      refreshIntervalSeconds: 60,
+      // The full pre-signing pass reads every unexpired certificate: hourly. Revocations made by
+      // `certwright revoke` (another process) or another node reach OCSP within the minute through
+      // the cheaper pass over the revocations alone.
+      refreshIntervalSeconds: 3600,
+      revocationCheckIntervalSeconds: 60,
     });
     cleanup.push(async () => {
       await ocsp.stop();

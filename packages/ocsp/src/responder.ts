@@ -37,7 +37,7 @@ import { delegatedSigningIdentity, issuerSigningIdentity, type DelegatedResponde
 /** Options for {@link createOcspResponder}. */
 export interface OcspResponderOptions {
   /** The certificate role of the store: status lookups, listings for pre-signing, revocation. */
-  store: Pick<CertificateStore, 'getCertificate' | 'listCertificatesByIssuer' | 'revoke'>;
+  store: Pick<CertificateStore, 'getCertificate' | 'listCertificatesByIssuer' | 'listRevocations' | 'revoke'>;
   /** Every issuer to answer for, active and retired (retired ones keep answering after a key rollover). */
   issuers: IssuerSet;
   clock: Clock;
@@ -52,8 +52,15 @@ export interface OcspResponderOptions {
   cache?: OcspResponseCache;
   /** CertID hash algorithms pre-signed in the background (default SHA-1); others are signed on demand and cached. */
   presignHashes?: readonly CertIdHash[];
-  /** Seconds between background pre-signing passes (default 1/8 of the response validity, at least 1). */
+  /** Seconds between background pre-signing passes (default 1/8 of the response validity, at least 1). Each pass reads every unexpired certificate. */
   refreshIntervalSeconds?: number;
+  /**
+   * Seconds between background passes over the revocations only (default:
+   * none). Revocations made through this responder are re-signed at once;
+   * this is how revocations made by another process or node reach OCSP
+   * between the (costlier) full passes.
+   */
+  revocationCheckIntervalSeconds?: number;
   /** `ignore` (default, RFC 5019 §2.1.1: pre-signed responses cannot carry a nonce) or `echo` (sign on demand with the nonce). */
   nonces?: 'ignore' | 'echo';
   /** Largest POST body accepted, in bytes (default 1024). */
@@ -79,6 +86,8 @@ export interface OcspResponder {
   close(): Promise<void>;
   /** One pre-signing pass now. */
   refresh(): Promise<RefreshReport>;
+  /** One pass over the revocations only, now (see `revocationCheckIntervalSeconds`). */
+  refreshRevocations(): Promise<RefreshReport>;
   /**
    * Administrative revocation: revokes `serial` in the store, re-signs its
    * OCSP responses at once and regenerates its CRL shard. Throws as
@@ -178,6 +187,20 @@ export async function createOcspResponder(options: OcspResponderOptions): Promis
     logger,
     ...(options.timers === undefined ? {} : { timers: options.timers }),
   });
+  const revocationSeconds = options.revocationCheckIntervalSeconds;
+  if (revocationSeconds !== undefined && (!Number.isInteger(revocationSeconds) || revocationSeconds < 1)) {
+    throw new CertwrightError('serverInternal', 'OCSP responder: revocationCheckIntervalSeconds must be a positive integer');
+  }
+  const revocationChecker: BackgroundTask | undefined =
+    revocationSeconds === undefined
+      ? undefined
+      : createBackgroundTask({
+          name: 'ocsp.revocations',
+          intervalMs: revocationSeconds * 1000,
+          run: () => source.refreshRevocations(),
+          logger,
+          ...(options.timers === undefined ? {} : { timers: options.timers }),
+        });
   const crls = options.crls;
   const crlRoute: CrlRoute | undefined = crls === undefined ? undefined : compileCrlRoute(options.crlPath ?? crls.urlTemplate ?? DEFAULT_CRL_PATH);
 
@@ -264,17 +287,21 @@ export async function createOcspResponder(options: OcspResponderOptions): Promis
     },
     start() {
       presigner.start();
+      revocationChecker?.start();
       crls?.start();
     },
     async stop() {
       await presigner.stop();
+      await revocationChecker?.stop();
       await crls?.stop();
     },
     async close() {
       await presigner.stop();
+      await revocationChecker?.stop();
       await crls?.stop();
     },
     refresh: () => source.refresh(),
+    refreshRevocations: () => source.refreshRevocations(),
     async revoke(serial, reason) {
       const revocation = await revokeBySerial(store, clock, serial, reason);
       logger({ level: 'info', event: 'certificate.revoked', serial: revocation.serial, reason: revocation.reason });

@@ -25,7 +25,7 @@ export interface RefreshReport {
 
 /** Options for {@link createOcspResponseSource}. */
 export interface OcspResponseSourceOptions {
-  store: Pick<CertificateStore, 'getCertificate' | 'listCertificatesByIssuer'>;
+  store: Pick<CertificateStore, 'getCertificate' | 'listCertificatesByIssuer' | 'listRevocations'>;
   issuers: IssuerSet;
   /** The signing identity of every issuer, by issuer id. */
   identities: ReadonlyMap<string, OcspSigningIdentity>;
@@ -47,6 +47,13 @@ export interface OcspResponseSource {
   resign(serial: string): Promise<void>;
   /** One pre-signing pass over every issuer, active and retired. */
   refresh(): Promise<RefreshReport>;
+  /**
+   * A pass over the unexpired revocations only (`listRevocations`): signs a
+   * `revoked` response for each whose cached response says otherwise or is
+   * missing. Revocations made by another process or node reach OCSP this
+   * way without reading every certificate.
+   */
+  refreshRevocations(): Promise<RefreshReport>;
 }
 
 /** Creates an {@link OcspResponseSource}. */
@@ -133,6 +140,28 @@ export function createOcspResponseSource(options: OcspResponseSourceOptions): Oc
         } while (cursor !== undefined);
       }
       options.logger?.({ level: 'debug', event: 'ocsp.presign', signed: report.signed, fresh: report.fresh });
+      return report;
+    },
+
+    async refreshRevocations() {
+      const report: RefreshReport = { signed: 0, fresh: 0 };
+      for (const issuer of issuers.all()) {
+        const identity = identityFor(issuer.id);
+        if (identity.notAfter.getTime() <= clock.now().getTime()) continue;
+        for (const revocation of await store.listRevocations(issuer.id, { notAfterFrom: clock.now() })) {
+          const certStatus = { status: 'revoked' as const, revokedAt: revocation.revokedAt, reason: revocation.reason };
+          for (const hashAlgorithm of presignHashes) {
+            const cached = await cache.get(revocation.serial, hashAlgorithm);
+            if (cached !== undefined && cached.status === 'revoked' && isFresh(cached, clock.now())) {
+              report.fresh++;
+              continue;
+            }
+            await cache.put(await signOcspResponse({ identity, serial: revocation.serial, hashAlgorithm, certStatus, now: clock.now(), timing }));
+            report.signed++;
+          }
+        }
+      }
+      options.logger?.({ level: 'debug', event: 'ocsp.revocations', signed: report.signed, fresh: report.fresh });
       return report;
     },
   };
