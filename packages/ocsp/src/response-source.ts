@@ -8,6 +8,7 @@
 import { CertwrightError, type CertificateStore, type Clock, type IssuerSet, type Logger } from '@certwright/core';
 import { lookupStatus, statusOfRecord } from './certificate-status.js';
 import type { CertId, CertIdHash } from './ocsp-request.js';
+import type { CertStatus } from './ocsp-response.js';
 import type { OcspResponseCache } from './response-cache.js';
 import { signOcspResponse, type ResponseTiming, type SignedOcspResponse } from './response-signer.js';
 import type { OcspSigningIdentity } from './signing-identity.js';
@@ -72,6 +73,19 @@ export function createOcspResponseSource(options: OcspResponseSourceOptions): Oc
     return identity;
   };
 
+  /** Signs and caches a response for each pre-signed hash whose cached one is missing, stale or asserts another status; counts into `report`. */
+  const presign = async (identity: OcspSigningIdentity, serial: string, certStatus: CertStatus, report: RefreshReport): Promise<void> => {
+    for (const hashAlgorithm of presignHashes) {
+      const cached = await cache.get(serial, hashAlgorithm);
+      if (cached !== undefined && cached.status === certStatus.status && isFresh(cached, clock.now())) {
+        report.fresh++;
+        continue;
+      }
+      await cache.put(await signOcspResponse({ identity, serial, hashAlgorithm, certStatus, now: clock.now(), timing }));
+      report.signed++;
+    }
+  };
+
   return {
     async answer(certId, nonce) {
       const issuer = issuers.byHashes(certId.hashAlgorithm, certId.issuerNameHash, certId.issuerKeyHash);
@@ -125,16 +139,7 @@ export function createOcspResponseSource(options: OcspResponseSourceOptions): Oc
           const page = await store.listCertificatesByIssuer(issuer.id, { notAfterFrom: now, limit: batchSize, ...(cursor === undefined ? {} : { cursor }) });
           for (const record of page.items) {
             if (record.state === 'reserved' || record.state === 'abandoned') continue;
-            const certStatus = statusOfRecord(record);
-            for (const hashAlgorithm of presignHashes) {
-              const cached = await cache.get(record.serial, hashAlgorithm);
-              if (cached !== undefined && cached.status === certStatus.status && isFresh(cached, clock.now())) {
-                report.fresh++;
-                continue;
-              }
-              await cache.put(await signOcspResponse({ identity, serial: record.serial, hashAlgorithm, certStatus, now: clock.now(), timing }));
-              report.signed++;
-            }
+            await presign(identity, record.serial, statusOfRecord(record), report);
           }
           cursor = page.next;
         } while (cursor !== undefined);
@@ -149,16 +154,7 @@ export function createOcspResponseSource(options: OcspResponseSourceOptions): Oc
         const identity = identityFor(issuer.id);
         if (identity.notAfter.getTime() <= clock.now().getTime()) continue;
         for (const revocation of await store.listRevocations(issuer.id, { notAfterFrom: clock.now() })) {
-          const certStatus = { status: 'revoked' as const, revokedAt: revocation.revokedAt, reason: revocation.reason };
-          for (const hashAlgorithm of presignHashes) {
-            const cached = await cache.get(revocation.serial, hashAlgorithm);
-            if (cached !== undefined && cached.status === 'revoked' && isFresh(cached, clock.now())) {
-              report.fresh++;
-              continue;
-            }
-            await cache.put(await signOcspResponse({ identity, serial: revocation.serial, hashAlgorithm, certStatus, now: clock.now(), timing }));
-            report.signed++;
-          }
+          await presign(identity, revocation.serial, { status: 'revoked', revokedAt: revocation.revokedAt, reason: revocation.reason }, report);
         }
       }
       options.logger?.({ level: 'debug', event: 'ocsp.revocations', signed: report.signed, fresh: report.fresh });
