@@ -3,7 +3,7 @@ import type { AcmeUrls } from './urls.js';
 import type { NonceService } from './nonce-service.js';
 import type { BackgroundTasks } from './background.js';
 import type { JwsVerifier } from '../jws/index.js';
-import type { Clock, IdentifierPolicy, IssuanceEngine, Logger, Random } from '@certwright/core';
+import type { Account, Clock, IdentifierPolicy, IssuanceEngine, Logger, Random } from '@certwright/core';
 import type { Validator } from './validator.js';
 import type { RateLimiter } from '../ratelimit/index.js';
 
@@ -15,7 +15,8 @@ export interface EngineContext {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly random: Random;
-  readonly verifier: JwsVerifier;
+  /** Verifies request JWSs; the accounts it returns are whole store records. */
+  readonly verifier: JwsVerifier<Account>;
   readonly nonces: NonceService;
   readonly background: BackgroundTasks;
   readonly issuance: IssuanceEngine;

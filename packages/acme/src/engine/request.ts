@@ -5,7 +5,7 @@
  */
 import { CertwrightError } from '@certwright/core';
 import type { Account } from '@certwright/core';
-import type { AccountKey, JwsKeyMode, VerifiedJws } from '../jws/index.js';
+import type { JwsKeyMode, VerifiedJws } from '../jws/index.js';
 import type { EngineContext } from './context.js';
 import type { AcmeHeaders, AcmeRequest } from './http-types.js';
 
@@ -20,23 +20,16 @@ export function headerValue(headers: AcmeHeaders, name: string): string | undefi
 }
 
 /** Runs every JWS check of RFC 8555 §6.2–6.5 on a POST (see `createJwsVerifier`). */
-export function verifyPost(ctx: EngineContext, req: AcmeRequest, keyMode: JwsKeyMode): Promise<VerifiedJws> {
+export function verifyPost(ctx: EngineContext, req: AcmeRequest, keyMode: JwsKeyMode): Promise<VerifiedJws<Account>> {
   return ctx.verifier.verify({ contentType: headerValue(req.headers, 'content-type'), body: req.body ?? new Uint8Array(0), url: req.url }, keyMode);
 }
 
-function isWholeAccount(key: AccountKey): key is AccountKey & Account {
-  return 'thumbprint' in key && 'version' in key && 'createdAt' in key;
-}
-
 /** The full account behind a `kid`-signed request. */
-export async function signingAccount(ctx: EngineContext, verified: VerifiedJws): Promise<Account> {
+export function signingAccount(verified: VerifiedJws<Account>): Account {
   const key = verified.account;
   if (key === undefined) throw new CertwrightError('malformed', "This request must be signed with 'kid', the account URL (RFC 8555 §6.2)");
-  // The verifier looked the account up in the store moments ago (the engine's lookupAccount returns the whole record).
-  if (isWholeAccount(key)) return key;
-  const account = await ctx.store.getAccount(key.id);
-  if (account === undefined) throw new CertwrightError('accountDoesNotExist', 'The account no longer exists');
-  return account;
+  // The verifier read the whole account from the store for this request: no second read.
+  return key;
 }
 
 /** Throws `unauthorized` unless `ownerId` is the requesting account. */

@@ -34,8 +34,8 @@ export interface AccountKey {
   readonly jwk: PublicJwk;
 }
 
-/** Configuration of {@link createJwsVerifier}. */
-export interface JwsVerifierOptions {
+/** Configuration of {@link createJwsVerifier}; `A` is what `lookupAccount` returns (the engine passes whole store accounts). */
+export interface JwsVerifierOptions<A extends AccountKey = AccountKey> {
   /** Algorithms accepted (default RS256, ES256, ES384, ES512). */
   readonly allowedAlgorithms?: readonly JwsAlgorithm[];
   /** Accept EdDSA (Ed25519, RFC 8037) as well (default false). */
@@ -43,7 +43,7 @@ export interface JwsVerifierOptions {
   /** This server's account URL prefix, e.g. `https://ca.example/acme/acct/`; a `kid` must start with it. */
   readonly accountUrlPrefix: string;
   /** Finds an account by id; `undefined` when there is none. */
-  readonly lookupAccount: (id: string) => Promise<AccountKey | undefined>;
+  readonly lookupAccount: (id: string) => Promise<A | undefined>;
   /** Consumes a nonce: true exactly once for a nonce this server issued and that has not expired (RFC 8555 §6.5). */
   readonly redeemNonce: (nonce: string) => Promise<boolean>;
   /** The largest request body accepted, in bytes (default 65,536). */
@@ -63,8 +63,8 @@ export interface JwsRequest {
   readonly url: string;
 }
 
-/** A request whose JWS passed every check. */
-export interface VerifiedJws {
+/** A request whose JWS passed every check; `account` is what the verifier's `lookupAccount` returned. */
+export interface VerifiedJws<A extends AccountKey = AccountKey> {
   /** The decoded protected header, every member as sent plus the checked `alg`, `nonce` and `url`. */
   readonly protectedHeader: JwsProtectedHeader;
   /** The payload object; `undefined` for POST-as-GET. */
@@ -72,7 +72,7 @@ export interface VerifiedJws {
   /** True when the payload was the empty string (RFC 8555 §6.3). */
   readonly isPostAsGet: boolean;
   /** The account named by `kid`; absent when the JWS carried a `jwk`. */
-  readonly account?: AccountKey;
+  readonly account?: A;
   /** The public key that verified the signature, in canonical form (see {@link checkPublicJwk}). */
   readonly jwk: PublicJwk;
   /** RFC 7638 thumbprint of {@link jwk}, base64url SHA-256. */
@@ -80,7 +80,7 @@ export interface VerifiedJws {
 }
 
 /** Verifies ACME request JWSs; see {@link createJwsVerifier}. */
-export interface JwsVerifier {
+export interface JwsVerifier<A extends AccountKey = AccountKey> {
   /** The effective algorithm allow-list, to advertise and to hand to {@link verifyInnerJws}. */
   readonly allowedAlgorithms: readonly JwsAlgorithm[];
   /**
@@ -88,7 +88,7 @@ export interface JwsVerifier {
    *
    * @throws CertwrightError with the code of the first failed check.
    */
-  verify(request: JwsRequest, keyMode: JwsKeyMode): Promise<VerifiedJws>;
+  verify(request: JwsRequest, keyMode: JwsKeyMode): Promise<VerifiedJws<A>>;
 }
 
 /** Default {@link JwsVerifierOptions.maxBodyBytes}. */
@@ -123,14 +123,14 @@ export const DEFAULT_KEY_CACHE_SIZE = 1024;
  *
  * @throws RangeError on an invalid configuration.
  */
-export function createJwsVerifier(options: JwsVerifierOptions): JwsVerifier {
+export function createJwsVerifier<A extends AccountKey = AccountKey>(options: JwsVerifierOptions<A>): JwsVerifier<A> {
   const allowed = resolveAllowedAlgorithms(options.allowedAlgorithms, options.allowEdDsa ?? false);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_JWS_BODY_BYTES;
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) throw new RangeError(`maxBodyBytes must be a positive integer, got ${maxBodyBytes}`);
   if (options.accountUrlPrefix === '') throw new RangeError('accountUrlPrefix must not be empty');
   const keyCache = options.keyCache ?? new LruCache<string, VerificationKey>(options.keyCacheSize ?? DEFAULT_KEY_CACHE_SIZE);
 
-  async function resolveKey(header: JsonObject, alg: JwsAlgorithm, keyMode: JwsKeyMode): Promise<{ jwk: PublicJwk; thumbprint: string; account?: AccountKey }> {
+  async function resolveKey(header: JsonObject, alg: JwsAlgorithm, keyMode: JwsKeyMode): Promise<{ jwk: PublicJwk; thumbprint: string; account?: A }> {
     const hasJwk = Object.hasOwn(header, 'jwk');
     const hasKid = Object.hasOwn(header, 'kid');
     if (hasJwk && hasKid) throw new CertwrightError('malformed', "JWS protected header has both 'jwk' and 'kid'; exactly one is allowed (RFC 8555 §6.2)");
@@ -176,7 +176,7 @@ export function createJwsVerifier(options: JwsVerifierOptions): JwsVerifier {
 
   return {
     allowedAlgorithms: allowed,
-    async verify(request: JwsRequest, keyMode: JwsKeyMode): Promise<VerifiedJws> {
+    async verify(request: JwsRequest, keyMode: JwsKeyMode): Promise<VerifiedJws<A>> {
       checkJoseMediaType(request.contentType);
       const jws = parseJwsBody(request.body, maxBodyBytes);
       const header = decodeProtectedHeader(jws.protected);
@@ -189,7 +189,7 @@ export function createJwsVerifier(options: JwsVerifierOptions): JwsVerifier {
       const url = checkUrl(header, request.url);
       const payload = decodePayload(jws);
       const protectedHeader: JwsProtectedHeader = { ...header, alg, nonce, url };
-      const result: VerifiedJws = { protectedHeader, payload, isPostAsGet: payload === undefined, jwk: key.jwk, thumbprint: key.thumbprint };
+      const result: VerifiedJws<A> = { protectedHeader, payload, isPostAsGet: payload === undefined, jwk: key.jwk, thumbprint: key.thumbprint };
       return key.account === undefined ? result : { ...result, account: key.account };
     },
   };

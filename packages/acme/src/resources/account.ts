@@ -29,7 +29,7 @@ function changesFrom(payload: Record<string, unknown>): AccountChanges {
 /** POST to an account URL, signed with `kid` by that account. */
 export async function postAccount(ctx: EngineContext, req: AcmeRequest, id: string, log: Record<string, unknown>): Promise<ResponseParts> {
   const verified = await verifyPost(ctx, req, 'kid');
-  let account = await signingAccount(ctx, verified);
+  let account = signingAccount(verified);
   log['account'] = account.id;
   requireOwner(id, account, 'account URL');
   if (verified.payload !== undefined) {

@@ -17,7 +17,7 @@ import { authorizationView } from '../engine/views.js';
 /** POST to an authorization URL, signed with `kid`. */
 export async function postAuthorization(ctx: EngineContext, req: AcmeRequest, id: string, log: Record<string, unknown>): Promise<ResponseParts> {
   const verified = await verifyPost(ctx, req, 'kid');
-  const account = await signingAccount(ctx, verified);
+  const account = signingAccount(verified);
   log['account'] = account.id;
   const stored = await ctx.store.getAuthorization(id);
   if (stored === undefined) throw new CertwrightError('notFound', 'No such authorization');

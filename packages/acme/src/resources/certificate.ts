@@ -16,7 +16,7 @@ import type { ResponseParts } from '../engine/responses.js';
 /** POST-as-GET to a certificate URL, signed with `kid`. */
 export async function getCertificate(ctx: EngineContext, req: AcmeRequest, serial: string, alternate: number, log: Record<string, unknown>): Promise<ResponseParts> {
   const verified = await verifyPost(ctx, req, 'kid');
-  const account = await signingAccount(ctx, verified);
+  const account = signingAccount(verified);
   log['account'] = account.id;
   requirePostAsGet(verified, 'certificate');
   const found = await findIssued(ctx, serial);

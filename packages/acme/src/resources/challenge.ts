@@ -27,7 +27,7 @@ function challengeResponse(ctx: EngineContext, challenge: Challenge): ResponsePa
 /** POST to a challenge URL, signed with `kid`. */
 export async function postChallenge(ctx: EngineContext, req: AcmeRequest, id: string, log: Record<string, unknown>): Promise<ResponseParts> {
   const verified = await verifyPost(ctx, req, 'kid');
-  const account = await signingAccount(ctx, verified);
+  const account = signingAccount(verified);
   log['account'] = account.id;
   const challenge = await ctx.store.getChallenge(id);
   if (challenge === undefined) throw new CertwrightError('notFound', 'No such challenge');

@@ -53,7 +53,7 @@ function decodeCsr(payload: Record<string, unknown>): Uint8Array {
 /** POST to an order's finalize URL, signed with `kid`. */
 export async function finalizeOrder(ctx: EngineContext, req: AcmeRequest, id: string, log: Record<string, unknown>): Promise<ResponseParts> {
   const verified = await verifyPost(ctx, req, 'kid');
-  const account = await signingAccount(ctx, verified);
+  const account = signingAccount(verified);
   log['account'] = account.id;
   const stored = await ctx.store.getOrder(id);
   if (stored === undefined) throw new CertwrightError('notFound', 'No such order');

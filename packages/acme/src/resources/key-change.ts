@@ -25,7 +25,7 @@ async function keyInUse(ctx: EngineContext, thumbprint: string): Promise<Certwri
 /** POST keyChange. */
 export async function keyChange(ctx: EngineContext, req: AcmeRequest, log: Record<string, unknown>): Promise<ResponseParts> {
   const verified = await verifyPost(ctx, req, 'kid');
-  const account = await signingAccount(ctx, verified);
+  const account = signingAccount(verified);
   log['account'] = account.id;
   const inner = await verifyInnerJws(verified, { allowedAlgorithms: ctx.verifier.allowedAlgorithms });
   if (inner.thumbprint === account.thumbprint) throw new CertwrightError('malformed', 'The new key is the same as the current account key');

@@ -18,7 +18,7 @@ import { authorizationView } from '../engine/views.js';
 /** POST newAuthz, signed with `kid`. */
 export async function newAuthz(ctx: EngineContext, req: AcmeRequest, log: Record<string, unknown>): Promise<ResponseParts> {
   const verified = await verifyPost(ctx, req, 'kid');
-  const account = await signingAccount(ctx, verified);
+  const account = signingAccount(verified);
   log['account'] = account.id;
   const payload = requirePayload(verified, 'newAuthz');
   const requested = payload['identifier'];

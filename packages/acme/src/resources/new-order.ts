@@ -64,7 +64,7 @@ async function planAuthorizations(ctx: EngineContext, accountId: string, identif
 /** POST newOrder, signed with `kid`. */
 export async function newOrder(ctx: EngineContext, req: AcmeRequest, log: Record<string, unknown>): Promise<ResponseParts> {
   const verified = await verifyPost(ctx, req, 'kid');
-  const account = await signingAccount(ctx, verified);
+  const account = signingAccount(verified);
   log['account'] = account.id;
   const payload = requirePayload(verified, 'newOrder');
   const identifiers = await ctx.identifierPolicy.check(requestedIdentifiers(payload) as Parameters<typeof ctx.identifierPolicy.check>[0]);

@@ -14,7 +14,7 @@ import { orderView } from '../engine/views.js';
  */
 export async function getOrder(ctx: EngineContext, req: AcmeRequest, id: string, log: Record<string, unknown>): Promise<ResponseParts> {
   const verified = await verifyPost(ctx, req, 'kid');
-  const account = await signingAccount(ctx, verified);
+  const account = signingAccount(verified);
   log['account'] = account.id;
   requirePostAsGet(verified, 'order');
   const stored = await ctx.store.getOrder(id);

@@ -12,7 +12,7 @@ import type { ResponseParts } from '../engine/responses.js';
  */
 export async function listOrders(ctx: EngineContext, req: AcmeRequest, id: string, cursor: string | undefined, log: Record<string, unknown>): Promise<ResponseParts> {
   const verified = await verifyPost(ctx, req, 'kid');
-  const account = await signingAccount(ctx, verified);
+  const account = signingAccount(verified);
   log['account'] = account.id;
   requireOwner(id, account, 'orders list');
   requirePostAsGet(verified, 'orders list');

@@ -29,7 +29,7 @@ async function holdsAuthorization(ctx: EngineContext, account: Account, id: Iden
   return (await ctx.store.findReusableAuthorization(account.id, identifier, !wildcard, now)) !== undefined;
 }
 
-async function authorityOf(ctx: EngineContext, verified: VerifiedJws, found: IssuedRecord): Promise<{ authority: RevocationAuthority; account?: Account }> {
+async function authorityOf(ctx: EngineContext, verified: VerifiedJws<Account>, found: IssuedRecord): Promise<{ authority: RevocationAuthority; account?: Account }> {
   if (verified.account === undefined) {
     let keySpki: Uint8Array;
     try {
@@ -40,7 +40,7 @@ async function authorityOf(ctx: EngineContext, verified: VerifiedJws, found: Iss
     if (!sameBytes(keySpki, found.info.spki)) throw new CertwrightError('unauthorized', "The JWS 'jwk' is not the certificate's public key; sign with the certificate key or with an authorized account (RFC 8555 §7.6)");
     return { authority: 'certificateKey' };
   }
-  const account = await signingAccount(ctx, verified);
+  const account = signingAccount(verified);
   if (found.record.accountId === account.id) return { authority: 'issuingAccount', account };
   const now = ctx.clock.now();
   const missing: string[] = [];
