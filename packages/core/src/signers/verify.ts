@@ -4,8 +4,9 @@
  * before releasing a certificate; CSR handling verifies the request's
  * self-signature (RFC 2986 §3).
  */
-import { constants, createPublicKey, verify as nodeVerify, type KeyObject, type VerifyKeyObjectInput } from 'node:crypto';
+import { constants, verify as nodeVerify, type KeyObject, type VerifyKeyObjectInput } from 'node:crypto';
 import type { SignatureAlgorithm } from '../signer.js';
+import { importSpkiPublicKey } from './import-public-key.js';
 import { pssSaltLength, signatureFamily, signatureHash, type HashName, type SignatureFamily } from './algorithms.js';
 
 const KEY_TYPES: Readonly<Record<SignatureFamily, readonly string[]>> = {
@@ -23,14 +24,6 @@ export interface SignatureVerifier {
    * the key; never rejects.
    */
   verify(algorithm: SignatureAlgorithm, data: Uint8Array, signature: Uint8Array): Promise<boolean>;
-}
-
-function importSpki(spki: Uint8Array): KeyObject | undefined {
-  try {
-    return createPublicKey({ key: Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength), format: 'der', type: 'spki' });
-  } catch {
-    return undefined;
-  }
 }
 
 /** What node:crypto's `verify` takes besides the data and signature. */
@@ -87,7 +80,7 @@ function verifyOffThread(inputs: VerifyInputs | undefined, data: Uint8Array, sig
  * loop. A malformed `spki` gives a verifier that always answers `false`.
  */
 export function createVerifier(spki: Uint8Array): SignatureVerifier {
-  const key = importSpki(spki);
+  const key = importSpkiPublicKey(spki);
   // An issuer key signs under one algorithm: its inputs are worked out once.
   const inputsByAlgorithm = new Map<SignatureAlgorithm, VerifyInputs | undefined>();
   return {
@@ -116,5 +109,5 @@ export function verifySignature(
   data: Uint8Array,
   signature: Uint8Array,
 ): Promise<boolean> {
-  return Promise.resolve(verifyWith(importSpki(spki), algorithm, data, signature));
+  return Promise.resolve(verifyWith(importSpkiPublicKey(spki), algorithm, data, signature));
 }
