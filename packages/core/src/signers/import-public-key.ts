@@ -12,7 +12,7 @@
  * decoder as before. Both routes accept exactly the same keys: the JWK is
  * built from a strictly parsed SPKI, and malformed input gives `undefined`.
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { base64url } from '../random.js';
 import { children, expectTag, readIntegerBytes, readOid, readSingle } from '../x509/der-reader.js';
 import { Tag } from '../x509/der.js';

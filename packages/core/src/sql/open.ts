@@ -5,6 +5,8 @@ import type { Schema } from './schema.js';
 import { SqlStore } from './sql-store.js';
 import { loadDriver } from './load-driver.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
+import { WalSync } from './wal-sync.js';
+import { resolve as resolvePath } from 'node:path';
 
 /** Options to open a store on a database URL; the store owns (and closes) its connections. */
 export interface SqlUrlOptions {
@@ -16,11 +18,27 @@ export interface SqlUrlOptions {
    */
   url: string;
   /**
-   * SQLite `synchronous` pragma: `FULL` (default) syncs the WAL on every
-   * commit, so a committed write survives power loss; `NORMAL` is faster but
-   * may lose the last commits on power loss (never corrupts).
+   * Whether a SQLite commit must survive power loss: `FULL` (default) makes
+   * every commit durable before anything reports it (see `sqliteWalSync` for
+   * where the sync runs); `NORMAL` leaves syncing to SQLite's checkpoints,
+   * which is faster but may lose the last commits on power loss (a killed
+   * process loses nothing; the file is never corrupted).
    */
   sqliteSynchronous?: 'FULL' | 'NORMAL';
+  /**
+   * Where a durable SQLite file's write-ahead log is synced
+   * (`sqliteSynchronous: 'FULL'` only):
+   * - `thread-pool` (default): SQLite runs with `synchronous=NORMAL` and the
+   *   store syncs the WAL itself with fsync(2) on libuv's thread pool after
+   *   each commit; the connection answers no statement after a commit until
+   *   that sync has completed, so no write is acknowledged, and no read shows
+   *   a write, before it is on disk, yet the event loop keeps running while
+   *   the disk works (see `WalSync`);
+   * - `inline`: SQLite's own `synchronous=FULL`, which syncs inside every
+   *   COMMIT on the event loop and stops the process for as long as the
+   *   disk takes.
+   */
+  sqliteWalSync?: 'thread-pool' | 'inline';
   /**
    * Group commit on a SQLite file (default true; never for `:memory:`):
    * store writes that arrive together share one physical commit, so one
@@ -79,8 +97,9 @@ export function parseSqlUrl(url: string): ParsedSqlUrl {
  * uses the host's Kysely instance as is. It does not migrate: call
  * `store.migrate()` or run `scripts/migrate.mjs` first.
  *
- * SQLite files are opened in WAL mode with `synchronous=FULL` (unless
- * `sqliteSynchronous: 'NORMAL'`), a busy timeout and foreign keys on, and
+ * SQLite files are opened in WAL mode, durable (every commit on disk before
+ * it is reported; the WAL synced on the thread pool unless
+ * `sqliteWalSync: 'inline'`; not durable with `sqliteSynchronous: 'NORMAL'`), a busy timeout and foreign keys on, and
  * transactions start with `BEGIN IMMEDIATE` so that two processes sharing a
  * file queue for the write lock instead of failing on upgrade; each distinct
  * SQL text is prepared once per connection and reused (a bounded cache).
@@ -126,14 +145,22 @@ async function openKysely(parsed: ParsedSqlUrl, options: SqlUrlOptions): Promise
 async function sqliteDialect(path: string, options: SqlUrlOptions): Promise<ImmediateSqliteDialect> {
   const { default: Database } = await loadDriver('better-sqlite3', () => import('better-sqlite3'));
   const database = new Database(path);
+  let walSync: WalSync | undefined;
   try {
-    if (path !== ':memory:') database.pragma('journal_mode = WAL');
-    database.pragma(`synchronous = ${options.sqliteSynchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
+    const walSyncMode = options.sqliteWalSync ?? 'thread-pool';
+    if (walSyncMode !== 'thread-pool' && walSyncMode !== 'inline') {
+      throw new RangeError(`openSqlStore: sqliteWalSync must be "thread-pool" or "inline", got "${String(walSyncMode)}"`);
+    }
+    // A file system without shared memory support keeps another journal mode; it is then synced inline.
+    const wal = path !== ':memory:' && String(database.pragma('journal_mode = WAL', { simple: true })).toLowerCase() === 'wal';
+    const durable = options.sqliteSynchronous !== 'NORMAL';
+    if (wal && durable && walSyncMode === 'thread-pool') walSync = new WalSync(`${resolvePath(database.name)}-wal`);
+    database.pragma(`synchronous = ${durable && walSync === undefined ? 'FULL' : 'NORMAL'}`);
     database.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.sqliteBusyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))}`);
     database.pragma('foreign_keys = ON');
   } catch (err) {
     database.close();
     throw err;
   }
-  return new ImmediateSqliteDialect({ database });
+  return new ImmediateSqliteDialect({ database, walSync });
 }

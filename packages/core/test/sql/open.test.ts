@@ -66,14 +66,21 @@ describe('openSqlStore on SQLite', () => {
     return Object.values(rows[0] ?? {})[0];
   }
 
-  it('opens a file in WAL mode with synchronous=FULL, a busy timeout and foreign keys on', async () => {
+  it('opens a file in WAL mode, a busy timeout and foreign keys on, the WAL synced by the store (synchronous=NORMAL) or by SQLite (FULL)', async () => {
     const store = await openSqlStore({ url: `sqlite:${tempFile()}` });
     stores.push(store);
     expect(store.dialect).toBe('sqlite');
     expect(await pragma(store, 'journal_mode')).toBe('wal');
-    expect(await pragma(store, 'synchronous')).toBe(2);
+    expect(await pragma(store, 'synchronous')).toBe(1);
     expect(await pragma(store, 'busy_timeout')).toBe(5000);
     expect(await pragma(store, 'foreign_keys')).toBe(1);
+    const inline = await openSqlStore({ url: `sqlite:${tempFile()}`, sqliteWalSync: 'inline' });
+    stores.push(inline);
+    expect(await pragma(inline, 'synchronous')).toBe(2);
+    const relaxed = await openSqlStore({ url: `sqlite:${tempFile()}`, sqliteSynchronous: 'NORMAL' });
+    stores.push(relaxed);
+    expect(await pragma(relaxed, 'synchronous')).toBe(1);
+    await expect(openSqlStore({ url: `sqlite:${tempFile()}`, sqliteWalSync: 'sometimes' as 'inline' })).rejects.toThrow(/sqliteWalSync must be/);
   });
 
   it('groups the writes of a file that arrive together into fewer durable commits, unless turned off; never for :memory:', async () => {
