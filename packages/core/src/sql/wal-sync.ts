@@ -16,11 +16,12 @@
  * A checkpoint syncs the WAL before copying it into the database file and
  * syncs the database file afterwards (SQLite's own ordering, which
  * `synchronous=NORMAL` keeps), so frames it later overwrites were durable in
- * the database first; the WAL file is truncated or rewritten in place, never
- * replaced while the connection is open, and the file is opened again if it
- * ever was.
+ * the database first. The WAL file is rewritten in place, never replaced,
+ * while a connection is open (SQLite deletes it only when the last one
+ * closes), so it is opened once.
  */
-import { close, fstat, fsync, open, stat } from 'node:fs';
+import { close, fsync, open } from 'node:fs';
+import { dirname } from 'node:path';
 import { CertwrightError } from '../errors.js';
 
 function call<T>(fn: (done: (err: NodeJS.ErrnoException | null, value: T) => void) => void): Promise<T> {
@@ -31,7 +32,6 @@ function call<T>(fn: (done: (err: NodeJS.ErrnoException | null, value: T) => voi
 export class WalSync {
   readonly #walPath: string;
   #fd: number | undefined;
-  #ino: number | undefined;
   /** Commits made on the connection so far. */
   #committed = 0;
   /** Commits known to be on disk. */
@@ -122,26 +122,32 @@ export class WalSync {
     }
   }
 
-  /** The open WAL file, opened again if the path now names another file; undefined when there is none. */
+  /**
+   * The open WAL file; undefined while there is none. The first time it is
+   * opened its directory is synced too, so the file's name survives power
+   * loss as well as its contents (SQLite does the same for a log it creates).
+   */
   async #descriptor(): Promise<number | undefined> {
-    let current: { ino: number };
+    if (this.#fd !== undefined) return this.#fd;
+    let fd: number;
     try {
-      current = await call<{ ino: number }>((done) => stat(this.#walPath, done));
+      fd = await call<number>((done) => open(this.#walPath, 'r', done));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
-    if (this.#fd !== undefined && this.#ino === current.ino) return this.#fd;
-    if (this.#fd !== undefined) {
-      const stale = this.#fd;
-      this.#fd = undefined;
-      // The old file was replaced: what was written to it is not the current log.
-      await call<void>((done) => close(stale, (err) => done(err, undefined)));
+    try {
+      const dir = await call<number>((done) => open(dirname(this.#walPath), 'r', done));
+      try {
+        await this.#fsync(dir);
+      } finally {
+        await call<void>((done) => close(dir, (err) => done(err, undefined)));
+      }
+    } catch (err) {
+      await call<void>((done) => close(fd, (e) => done(e, undefined))).catch(() => undefined);
+      throw err;
     }
-    const fd = await call<number>((done) => open(this.#walPath, 'r', done));
-    const opened = await call<{ ino: number }>((done) => fstat(fd, done));
     this.#fd = fd;
-    this.#ino = opened.ino;
     return fd;
   }
 }
