@@ -148,6 +148,8 @@ export async function startServer(ctx: ServeContext): Promise<RunningServer> {
       retryAfterSeconds: 1,
       // Most issuances take a few milliseconds: answer finalize with the valid order instead of making the client poll.
       finalizeWaitMs: 3000,
+      // Likewise a challenge POST answers with the validation's outcome when it ends within 3 s: one poll fewer.
+      challengeWaitMs: 3000,
     });
     const recovered = await recoverAtStart(runtime, engine, clock);
     engine.startRecovery({ intervalMs: MINUTE });

@@ -30,6 +30,8 @@ export interface EngineContext {
   readonly validationTimeoutMs: number;
   /** See `AcmeServerOptions.finalizeWaitMs`; 0 answers finalize at once. */
   readonly finalizeWaitMs: number;
+  /** See `AcmeServerOptions.challengeWaitMs`; 0 answers a challenge POST at once. */
+  readonly challengeWaitMs: number;
   readonly retryAfterSeconds: number;
   readonly renewalInfoRetryAfterSeconds: number;
   readonly lookupMacKey: (keyId: string) => Promise<Uint8Array | undefined>;

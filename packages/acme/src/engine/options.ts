@@ -130,6 +130,16 @@ export interface AcmeServerOptions {
    * does not, the response is `processing` as usual and issuance goes on.
    */
   readonly finalizeWaitMs?: number;
+  /**
+   * How long a challenge POST that starts a validation waits for it before
+   * answering (default 0: answer at once with the `processing` challenge and
+   * `Retry-After`). When the validation ends within the wait, the response is
+   * already the challenge as it ended (`valid`, or `invalid` with its error),
+   * which RFC 8555 §7.5.1 allows, and the client's first poll of the
+   * authorization finds it settled; when it does not, the response is
+   * `processing` as usual and the validation goes on.
+   */
+  readonly challengeWaitMs?: number;
   /** Seconds advertised in `Retry-After` on processing orders and challenges (default 3). */
   readonly retryAfterSeconds?: number;
   /** Seconds advertised in `Retry-After` on renewalInfo responses (default 21,600: six hours). */

@@ -101,6 +101,7 @@ function buildContext(options: AcmeServerOptions): EngineContext {
     ordersPageSize: positive('ordersPageSize', options.ordersPageSize ?? DEFAULT_ORDERS_PAGE_SIZE),
     validationTimeoutMs: positive('validationTimeoutMs', options.validationTimeoutMs ?? DEFAULT_VALIDATION_TIMEOUT_MS),
     finalizeWaitMs: nonNegative('finalizeWaitMs', options.finalizeWaitMs ?? 0),
+    challengeWaitMs: nonNegative('challengeWaitMs', options.challengeWaitMs ?? 0),
     retryAfterSeconds: positive('retryAfterSeconds', options.retryAfterSeconds ?? 3),
     renewalInfoRetryAfterSeconds: positive('renewalInfoRetryAfterSeconds', options.renewalInfoRetryAfterSeconds ?? 21_600),
     lookupMacKey: options.lookupMacKey ?? (async (keyId) => (await store.getEabKey(keyId))?.hmacKey),

@@ -3,7 +3,9 @@
  * with a JSON object (normally `{}`) asks for validation. Validation starts
  * only through the compare-and-set pending → processing, so of two
  * concurrent POSTs exactly one starts a validation. Responses link the
- * authorization (`rel="up"`) and carry `Retry-After` while processing.
+ * authorization (`rel="up"`) and carry `Retry-After` while processing; with
+ * `challengeWaitMs` the POST that starts a validation answers with its
+ * outcome when the validation ends within that wait.
  * @module
  */
 import { CertwrightError } from '@certwright/core';
@@ -15,6 +17,7 @@ import { jsonResponse, link } from '../engine/responses.js';
 import type { ResponseParts } from '../engine/responses.js';
 import { currentAuthorization } from '../engine/state.js';
 import { validateChallenge } from '../engine/validation.js';
+import { settlesWithin } from '../engine/settle.js';
 import { challengeView } from '../engine/views.js';
 
 function challengeResponse(ctx: EngineContext, challenge: Challenge): ResponseParts {
@@ -43,6 +46,10 @@ export async function postChallenge(ctx: EngineContext, req: AcmeRequest, id: st
   const started = await ctx.store.transitionChallenge(id, 'pending', 'processing');
   if (started === undefined) return challengeResponse(ctx, (await ctx.store.getChallenge(id)) ?? challenge);
   log['challenge'] = id;
-  ctx.background.run(`validate ${id}`, () => validateChallenge(ctx, account, authz, started));
+  const validating = ctx.background.run(`validate ${id}`, () => validateChallenge(ctx, account, authz, started));
+  if (ctx.challengeWaitMs > 0 && (await settlesWithin(validating, ctx.challengeWaitMs))) {
+    const settled = await ctx.store.getChallenge(id);
+    if (settled !== undefined) return challengeResponse(ctx, settled);
+  }
   return challengeResponse(ctx, started);
 }

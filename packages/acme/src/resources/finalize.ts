@@ -22,6 +22,7 @@ import { jsonResponse } from '../engine/responses.js';
 import type { ResponseParts } from '../engine/responses.js';
 import { currentAuthorizations, currentOrder } from '../engine/state.js';
 import { orderView } from '../engine/views.js';
+import { settlesWithin } from '../engine/settle.js';
 import { recheckCaaForOrder } from '../validation/caa-recheck.js';
 import { refundAll, takeAll } from '../engine/rate-limits.js';
 import { certificateKeys } from '../ratelimit/index.js';
@@ -102,17 +103,4 @@ export async function finalizeOrder(ctx: EngineContext, req: AcmeRequest, id: st
     if (settled !== undefined && settled.status !== 'processing') return jsonResponse(200, orderView(settled, ctx.urls), { location: ctx.urls.order(order.id) });
   }
   return jsonResponse(200, orderView(processing, ctx.urls), { location: ctx.urls.order(order.id), retryAfterSeconds: ctx.retryAfterSeconds });
-}
-
-/** True when `promise` settles within `ms`; the timer is cleared either way. */
-async function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true as const), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
