@@ -22,7 +22,7 @@ export interface BenchResult {
   unit: string;
   /** The peer figure of the same run this one is compared with, if any. */
   baseline?: { name: string; value: number; unit: string };
-  /** value / baseline.value when both are rates of the same unit. */
+  /** How the figure compares with its peer: value ÷ baseline for rates; for a cost (time per operation) baseline ÷ value, so that higher is better either way (the notes say which). */
   ratio?: number;
   notes?: string;
 }
@@ -56,4 +56,24 @@ export async function measureRate(op: () => Promise<unknown>, options: { duratio
   const counts = await Promise.all(Array.from({ length: concurrency }, () => loop(until)));
   const elapsed = (performance.now() - start) / 1000;
   return counts.reduce((a, b) => a + b, 0) / elapsed;
+}
+
+/**
+ * CPU time per operation, in microseconds: runs `op` exactly `count` times,
+ * `concurrency` at a time, and divides the CPU the whole process used
+ * meanwhile (`process.cpuUsage()`: user and system, every thread, the
+ * thread pool included). On a shared virtual machine whose speed drifts
+ * this is steadier than a rate: time the host takes the CPU away is not
+ * counted.
+ */
+export async function measureCpuPerOp(op: () => Promise<unknown>, options: { count: number; concurrency?: number }): Promise<number> {
+  let left = options.count;
+  const before = process.cpuUsage();
+  await Promise.all(
+    Array.from({ length: options.concurrency ?? 1 }, async () => {
+      while (left-- > 0) await op();
+    }),
+  );
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / options.count;
 }

@@ -66,15 +66,17 @@ export interface IssuanceEngineOptions {
    */
   onStep?: (step: PipelineStep, serial: string) => void | Promise<void>;
   /**
-   * Where an issuer's {@link SoftwareSigner} signs. `event-loop` (default):
-   * synchronously, the least CPU per certificate (verification always runs
-   * on libuv's thread pool). `auto`: on the event loop while one issuance is
-   * in flight, on the thread pool while several are; each signature then
-   * costs a thread-pool round trip (more CPU in all) but takes about a
-   * quarter of the event loop's time per certificate off it, which pays
-   * when the event loop is the bottleneck and spare cores exist (on a
-   * 2-core machine it did not: see docs/benchmarks.md). `thread-pool`:
-   * always on the thread pool. Other signers (PKCS#11) sign their own way.
+   * Where the signature of an issuer's {@link SoftwareSigner} is made and
+   * every signature (of any signer) verified. `event-loop` (default): both
+   * synchronously on the calling thread, the least CPU per certificate (a
+   * thread-pool round trip cost about as much CPU as the P-256
+   * verification itself here: about 340 µs of CPU per certificate with
+   * verification on the pool against 230 µs without, see
+   * docs/benchmarks.md). `thread-pool`: both on libuv's thread pool, which
+   * takes them off the event loop and lets concurrent issuances use other
+   * cores, at that extra CPU. `auto`: on the event loop while one issuance
+   * is in flight, on the thread pool while several are. Other signers
+   * (PKCS#11) sign their own way.
    */
   softwareSigning?: 'auto' | 'event-loop' | 'thread-pool';
 }
@@ -166,14 +168,15 @@ export function createIssuanceEngine(options: IssuanceEngineOptions): WriteAhead
 
   async function signAndVerify(issuer: Issuer, tbs: Uint8Array, serial: string): Promise<Uint8Array> {
     const signer: Signer = issuer.signer;
-    const onThreadPool = signer instanceof SoftwareSigner && (signOn === 'thread-pool' || (signOn === 'auto' && inFlight > 1));
-    const signature = onThreadPool ? await signer.signOnThreadPool(tbs) : await signer.sign(tbs);
+    const threadPool = signOn === 'thread-pool' || (signOn === 'auto' && inFlight > 1);
+    const signature = threadPool && signer instanceof SoftwareSigner ? await signer.signOnThreadPool(tbs) : await signer.sign(tbs);
     let verifier = verifiers.get(issuer.id);
     if (verifier === undefined) {
       verifier = createVerifier(signer.publicKeySpki);
       verifiers.set(issuer.id, verifier);
     }
-    if (!(await verifier.verify(signer.algorithm, tbs, signature))) {
+    const verified = threadPool ? await verifier.verify(signer.algorithm, tbs, signature) : verifier.verifySync(signer.algorithm, tbs, signature);
+    if (!verified) {
       throw new CertwrightError('serverInternal', `the signature of issuer ${issuer.id} over serial ${serial} did not verify; nothing was released`);
     }
     return assembleSigned(tbs, issuer.signatureAlgorithmDer, signature);

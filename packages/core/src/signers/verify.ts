@@ -24,6 +24,13 @@ export interface SignatureVerifier {
    * the key; never rejects.
    */
   verify(algorithm: SignatureAlgorithm, data: Uint8Array, signature: Uint8Array): Promise<boolean>;
+  /**
+   * {@link verify} on the calling thread. It costs the least CPU in all:
+   * handing a verification to the thread pool and back cost about as much
+   * CPU again as the P-256 verification itself on the machine of
+   * docs/benchmarks.md, and pays only when another core is idle.
+   */
+  verifySync(algorithm: SignatureAlgorithm, data: Uint8Array, signature: Uint8Array): boolean;
 }
 
 /** What node:crypto's `verify` takes besides the data and signature. */
@@ -76,21 +83,32 @@ function verifyOffThread(inputs: VerifyInputs | undefined, data: Uint8Array, sig
  * A verifier bound to the public key `spki`, imported once. Importing a key
  * costs about as much as verifying a signature, so hold one verifier per
  * issuer key rather than calling {@link verifySignature} for every
- * certificate. Verification runs on libuv's thread pool, off the event
- * loop. A malformed `spki` gives a verifier that always answers `false`.
+ * certificate. `verify` runs on libuv's thread pool, off the event loop;
+ * `verifySync` on the calling thread. A malformed `spki` gives a verifier
+ * that always answers `false`.
  */
 export function createVerifier(spki: Uint8Array): SignatureVerifier {
   const key = importSpkiPublicKey(spki);
   // An issuer key signs under one algorithm: its inputs are worked out once.
   const inputsByAlgorithm = new Map<SignatureAlgorithm, VerifyInputs | undefined>();
+  const inputsFor = (algorithm: SignatureAlgorithm): VerifyInputs | undefined => {
+    let inputs = inputsByAlgorithm.get(algorithm);
+    if (inputs === undefined && !inputsByAlgorithm.has(algorithm)) {
+      inputs = verifyInputs(key, algorithm);
+      inputsByAlgorithm.set(algorithm, inputs);
+    }
+    return inputs;
+  };
   return {
-    verify(algorithm, data, signature) {
-      let inputs = inputsByAlgorithm.get(algorithm);
-      if (inputs === undefined && !inputsByAlgorithm.has(algorithm)) {
-        inputs = verifyInputs(key, algorithm);
-        inputsByAlgorithm.set(algorithm, inputs);
+    verify: (algorithm, data, signature) => verifyOffThread(inputsFor(algorithm), data, signature),
+    verifySync(algorithm, data, signature) {
+      const inputs = inputsFor(algorithm);
+      if (inputs === undefined) return false;
+      try {
+        return nodeVerify(inputs.hash, data, inputs.input, signature);
+      } catch {
+        return false;
       }
-      return verifyOffThread(inputs, data, signature);
     },
   };
 }
