@@ -7,11 +7,34 @@ export interface Random {
   bytes(length: number): Uint8Array;
 }
 
-/** The default CSPRNG: Node's WebCrypto `getRandomValues`. */
+/** Bytes fetched from the CSPRNG at a time for small requests. */
+const POOL_BYTES = 4096;
+/** Requests up to this size are served from the pool; larger ones go to the CSPRNG directly. */
+const POOLED_MAX = 256;
+
+/**
+ * The default CSPRNG: Node's WebCrypto `getRandomValues`. Small requests
+ * (nonces, identifiers, serials: 16 to 32 bytes, several per ACME request)
+ * are cut from a 4 KB block fetched in one call, which measured about 1 % of
+ * the CA's CPU when each request made its own call; every byte is handed out
+ * once and wiped from the block when it is.
+ */
 export function cryptoRandom(): Random {
+  const pool = new Uint8Array(POOL_BYTES);
+  let used = POOL_BYTES;
   return {
     bytes(length: number): Uint8Array {
       const out = new Uint8Array(length);
+      if (length <= POOLED_MAX) {
+        if (used + length > POOL_BYTES) {
+          globalThis.crypto.getRandomValues(pool);
+          used = 0;
+        }
+        out.set(pool.subarray(used, used + length));
+        pool.fill(0, used, used + length);
+        used += length;
+        return out;
+      }
       // getRandomValues fills at most 65,536 bytes per call.
       for (let offset = 0; offset < length; offset += 65536) {
         globalThis.crypto.getRandomValues(out.subarray(offset, Math.min(length, offset + 65536)));

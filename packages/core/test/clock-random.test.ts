@@ -70,6 +70,27 @@ describe('cryptoRandom', () => {
     const random = cryptoRandom();
     expect(base64url(random.bytes(16))).not.toBe(base64url(random.bytes(16)));
   });
+
+  it('never hands out the same bytes twice across refills of its block, and copies are not views of it', () => {
+    const random = cryptoRandom();
+    const seen = new Set<string>();
+    // 16-byte values across several 4 KB refills, with odd sizes in between to cross block ends.
+    for (let i = 0; i < 1000; i++) {
+      const value = random.bytes(16);
+      expect(value.byteLength).toBe(value.buffer.byteLength);
+      const text = base64url(value);
+      expect(seen.has(text)).toBe(false);
+      seen.add(text);
+      random.bytes(1 + (i % 37));
+    }
+    // A value at the largest pooled size, and one just past it, are both random.
+    expect(random.bytes(256).some((b) => b !== 0)).toBe(true);
+    expect(random.bytes(257).some((b) => b !== 0)).toBe(true);
+    // The caller owns what it gets: writing to it changes nothing later calls return.
+    const mine = random.bytes(32);
+    mine.fill(0);
+    expect(random.bytes(32).some((b) => b !== 0)).toBe(true);
+  });
 });
 
 describe('seededRandom', () => {
