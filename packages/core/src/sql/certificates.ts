@@ -1,4 +1,4 @@
-import type { Updateable } from 'kysely';
+import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { BlockedKey, CertificateRecord, CertificateState, Revocation, RevocationReason } from '../domain/entities.js';
 import { decodeSerialCursor, serialCursor } from '../store/page-cursor.js';
 import { reRevocationNotKeyCompromise, serialInUse } from '../store/store-errors.js';
@@ -6,7 +6,9 @@ import type { CertificateStore, Page, PlannedCertificate, SerialReservation } fr
 import type { SqlContext } from './context.js';
 import { isUniqueViolation } from './dialect.js';
 import { toBlockedKey, toBuffer, toCertificate, toJson, toMillis, toRevocation } from './rows.js';
-import type { CertificatesTable } from './schema.js';
+import { slot } from './prepared-queries.js';
+import type { QueryTemplate } from './prepared-queries.js';
+import type { CertificatesTable, Schema } from './schema.js';
 
 /** Certificate states a revocation applies to: something may have been signed. */
 const REVOCABLE: readonly CertificateState[] = ['planned', 'precertificate', 'issued'];
@@ -23,36 +25,54 @@ const KEY_COMPROMISE: RevocationReason = 1;
  */
 export class SqlCertificateStore implements CertificateStore {
   readonly #ctx: SqlContext;
+  /** SQLite and PostgreSQL answer an INSERT or UPDATE with the row it wrote (`RETURNING *`); MariaDB/MySQL read it back. */
+  readonly #returning: boolean;
 
   constructor(ctx: SqlContext) {
     this.#ctx = ctx;
+    this.#returning = ctx.dialect !== 'mysql';
   }
 
   /** @inheritdoc */
   async reserveSerial(reservation: SerialReservation): Promise<CertificateRecord> {
+    const insert = (db: Kysely<Schema>) =>
+      db.insertInto('certificates').values({
+        serial: slot('serial'),
+        issuer_id: slot('issuerId'),
+        state: 'reserved',
+        account_id: slot<string | null>('accountId'),
+        order_id: slot<string | null>('orderId'),
+        identifiers: slot('identifiers'),
+        profile: slot<string | null>('profile'),
+        crl_shard: slot<number>('crlShard'),
+        created_at: slot<number>('createdAt'),
+        updated_at: slot<number>('createdAt'),
+      });
+    const values = {
+      serial: reservation.serial,
+      issuerId: reservation.issuerId,
+      accountId: reservation.accountId ?? null,
+      orderId: reservation.orderId ?? null,
+      identifiers: toJson(reservation.identifiers),
+      profile: reservation.profile ?? null,
+      crlShard: reservation.crlShard,
+      createdAt: toMillis(reservation.createdAt),
+    };
+    let stored: CertificateRecord | undefined;
     try {
-      await this.#ctx.write((q) =>
-        q
-          .insertInto('certificates')
-          .values({
-            serial: reservation.serial,
-            issuer_id: reservation.issuerId,
-            state: 'reserved',
-            account_id: reservation.accountId ?? null,
-            order_id: reservation.orderId ?? null,
-            identifiers: toJson(reservation.identifiers),
-            profile: reservation.profile ?? null,
-            crl_shard: reservation.crlShard,
-            created_at: toMillis(reservation.createdAt),
-            updated_at: toMillis(reservation.createdAt),
-          })
-          .execute(),
-      );
+      if (this.#returning) {
+        const template = this.#ctx.templates.get('certificates.reserveReturning', (db) => insert(db).returningAll());
+        const row = await this.#ctx.write((q) => template.first(q, values));
+        stored = row === undefined ? undefined : toCertificate(row);
+      } else {
+        const template = this.#ctx.templates.get('certificates.reserve', insert);
+        await this.#ctx.write((q) => template.execute(q, values));
+        stored = await this.getCertificate(reservation.serial);
+      }
     } catch (err) {
       if (isUniqueViolation(err, this.#ctx.dialect)) throw serialInUse(reservation.serial);
       throw err;
     }
-    const stored = await this.getCertificate(reservation.serial);
     if (stored === undefined) throw serialInUse(reservation.serial);
     return stored;
   }
@@ -82,29 +102,48 @@ export class SqlCertificateStore implements CertificateStore {
     return this.#move(serial, ['reserved', 'planned'], 'abandoned', { updated_at: toMillis(at) });
   }
 
-  /** One pipeline step: `UPDATE … WHERE serial = ? AND state IN (from)`, then the updated record. */
-  #move(
+  /**
+   * One pipeline step: `UPDATE … WHERE serial = ? AND state IN (from)` and
+   * the updated record — one statement with `RETURNING *`, else the update
+   * and a read back in one transaction. The query is compiled once per step
+   * (its columns and states are fixed), with the serial and values as slots.
+   */
+  async #move(
     serial: string,
     from: readonly CertificateState[],
     to: CertificateState,
     changes: Updateable<CertificatesTable>,
   ): Promise<CertificateRecord | undefined> {
-    return this.#ctx.transaction(async (trx) => {
-      const result = await trx
+    const columns = Object.keys(changes) as (keyof CertificatesTable)[];
+    const shape = `${to}:${from.join(',')}:${columns.join(',')}`;
+    const update = (db: Kysely<Schema>) =>
+      db
         .updateTable('certificates')
-        .set({ ...changes, state: to })
-        .where('serial', '=', serial)
-        .where('state', 'in', from)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) return undefined;
-      const row = await trx.selectFrom('certificates').selectAll().where('serial', '=', serial).executeTakeFirst();
+        .set({ ...Object.fromEntries(columns.map((c) => [c, slot(`set.${c}`)])), state: to })
+        .where('serial', '=', slot('serial'))
+        .where('state', 'in', from);
+    const values: Record<string, unknown> = { serial };
+    for (const c of columns) values[`set.${c}`] = changes[c];
+    if (this.#returning) {
+      const template = this.#ctx.templates.get(`certificates.moveReturning:${shape}`, (db) => update(db).returningAll());
+      const row = await this.#ctx.write((q) => template.first(q, values));
+      return row === undefined ? undefined : toCertificate(row);
+    }
+    const template = this.#ctx.templates.get(`certificates.move:${shape}`, update);
+    return this.#ctx.transaction(async (trx) => {
+      if ((await template.affected(trx, values)) !== 1) return undefined;
+      const row = await this.#bySerial().first(trx, { serial });
       return row === undefined ? undefined : toCertificate(row);
     });
   }
 
+  #bySerial(): QueryTemplate<Selectable<CertificatesTable>> {
+    return this.#ctx.templates.get('certificates.bySerial', (db) => db.selectFrom('certificates').selectAll().where('serial', '=', slot('serial')));
+  }
+
   /** @inheritdoc */
   async getCertificate(serial: string): Promise<CertificateRecord | undefined> {
-    const row = await this.#ctx.open().selectFrom('certificates').selectAll().where('serial', '=', serial).executeTakeFirst();
+    const row = await this.#bySerial().first(this.#ctx.open(), { serial });
     return row === undefined ? undefined : toCertificate(row);
   }
 
@@ -221,7 +260,9 @@ export class SqlCertificateStore implements CertificateStore {
 
   /** @inheritdoc */
   async getBlockedKey(spkiSha256: string): Promise<BlockedKey | undefined> {
-    const row = await this.#ctx.open().selectFrom('blocked_keys').selectAll().where('spki_sha256', '=', spkiSha256).executeTakeFirst();
+    const row = await this.#ctx.templates
+      .get('blockedKeys.byHash', (db) => db.selectFrom('blocked_keys').selectAll().where('spki_sha256', '=', slot('spkiSha256')))
+      .first(this.#ctx.open(), { spkiSha256 });
     return row === undefined ? undefined : toBlockedKey(row);
   }
 }
