@@ -49,45 +49,51 @@ export class SqlOrderStore implements OrderStore {
     this.#updateReturning = ctx.dialect !== 'mysql';
   }
 
-  /** @inheritdoc */
+  /**
+   * @inheritdoc One transaction: the reused authorizations are read (and
+   * locked where the database can), then the new authorizations, their
+   * challenges, the order and its links are inserted. Ids already taken are
+   * found by the primary keys themselves: the insert fails, and the
+   * `conflict` then names the taken id. On SQLite and PostgreSQL the order
+   * row comes back from its INSERT (`RETURNING *`), so nothing is read again.
+   */
   async createOrder(order: NewOrder, newAuthorizations: NewAuthorization[], reusedAuthorizationIds: string[]): Promise<Order> {
+    checkNewOrderIds(newAuthorizations, reusedAuthorizationIds);
+    let created: { row: Selectable<OrdersTable> | undefined; authorizationIds: string[] };
     try {
-      await this.#ctx.transaction(async (trx) => {
-        const existing = await trx.selectFrom('orders').select('id').where('id', '=', order.id).executeTakeFirst();
-        if (existing !== undefined) throw duplicateKey('order', order.id);
-        checkNewOrderIds(newAuthorizations, reusedAuthorizationIds);
-        await checkFreeIds(trx, newAuthorizations);
+      created = await this.#ctx.transaction(async (trx) => {
         const reused = await this.#readReused(trx, reusedAuthorizationIds);
         const authorizationIds = linkOrderAuthorizations(order, [...newAuthorizations, ...reused.map((r) => toAuthorization(r, []))]);
         for (const a of newAuthorizations) await insertAuthorization(trx, a);
-        await trx
-          .insertInto('orders')
-          .values({
-            id: order.id,
-            account_id: order.accountId,
-            status: order.status,
-            identifiers: toJson(order.identifiers),
-            expires: toMillis(order.expires),
-            not_before: order.notBefore === undefined ? null : toMillis(order.notBefore),
-            not_after: order.notAfter === undefined ? null : toMillis(order.notAfter),
-            profile: order.profile ?? null,
-            replaces: order.replaces ?? null,
-            created_at: toMillis(order.createdAt),
-            updated_at: toMillis(order.createdAt),
-          })
-          .execute();
+        const insert = trx.insertInto('orders').values({
+          id: order.id,
+          account_id: order.accountId,
+          status: order.status,
+          identifiers: toJson(order.identifiers),
+          expires: toMillis(order.expires),
+          not_before: order.notBefore === undefined ? null : toMillis(order.notBefore),
+          not_after: order.notAfter === undefined ? null : toMillis(order.notAfter),
+          profile: order.profile ?? null,
+          replaces: order.replaces ?? null,
+          created_at: toMillis(order.createdAt),
+          updated_at: toMillis(order.createdAt),
+        });
+        let row: Selectable<OrdersTable> | undefined;
+        if (this.#updateReturning) row = await insert.returningAll().executeTakeFirst();
+        else await insert.execute();
         if (authorizationIds.length > 0) {
           await trx
             .insertInto('order_authorizations')
             .values(authorizationIds.map((authorization_id, position) => ({ order_id: order.id, position, authorization_id })))
             .execute();
         }
+        return { row, authorizationIds };
       });
     } catch (err) {
       if (isUniqueViolation(err, this.#ctx.dialect)) throw await this.#explainDuplicate(order.id, newAuthorizations, err);
       throw err;
     }
-    return this.#mustGetOrder(order.id);
+    return created.row === undefined ? this.#mustGetOrder(order.id) : toOrder(created.row, created.authorizationIds);
   }
 
   /** The reused authorizations, locked against concurrent changes where the database can; `conflict` if one is unknown. */
@@ -104,7 +110,7 @@ export class SqlOrderStore implements OrderStore {
     });
   }
 
-  /** After a unique-key violation lost to a concurrent writer: the `conflict` naming the taken id. */
+  /** After a unique-key violation (an id already taken, or taken concurrently): the `conflict` naming the taken id. */
   async #explainDuplicate(orderId: string | undefined, authorizations: readonly NewAuthorization[], cause: unknown): Promise<CertwrightError> {
     const db = this.#ctx.open();
     if (orderId !== undefined && (await db.selectFrom('orders').select('id').where('id', '=', orderId).executeTakeFirst()) !== undefined) {
@@ -371,10 +377,8 @@ export class SqlOrderStore implements OrderStore {
   async createAuthorization(authorization: NewAuthorization): Promise<Authorization> {
     checkNewOrderIds([authorization], []);
     try {
-      await this.#ctx.transaction(async (trx) => {
-        await checkFreeIds(trx, [authorization]);
-        await insertAuthorization(trx, authorization);
-      });
+      // A taken id fails the insert (primary key); the conflict then names it.
+      await this.#ctx.transaction((trx) => insertAuthorization(trx, authorization));
     } catch (err) {
       if (isUniqueViolation(err, this.#ctx.dialect)) throw await this.#explainDuplicate(undefined, [authorization], err);
       throw err;
