@@ -58,13 +58,16 @@ export class SqlContext {
   }
 
   /**
-   * Runs a write that is one statement (or otherwise atomic on its own):
-   * with group commit it joins the current group and resolves once that is
-   * durable; otherwise it runs directly on the database (autocommit).
+   * Runs a write whose statements each stand alone (normally one statement:
+   * it is atomic by itself; the nonce redemption's update-then-delete needs
+   * no atomicity between its two): with group commit it joins the current
+   * group without a savepoint and resolves once that is durable; otherwise
+   * it runs directly on the database (autocommit). Statements that must
+   * commit together need {@link transaction}.
    */
   async write<T>(work: (q: Queryable) => Promise<T>): Promise<T> {
     const db = this.open();
-    return this.#groupCommit === undefined ? work(db) : this.#groupCommit.run(work);
+    return this.#groupCommit === undefined ? work(db) : this.#groupCommit.runStatement(work);
   }
 
   /**

@@ -38,6 +38,12 @@ interface Group {
   broken?: unknown;
 }
 
+/** A constraint violation: SQLite backed out the failing statement and nothing else (SQLITE_CONSTRAINT_*, conflict resolution ABORT). */
+function isStatementOnlyFailure(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT');
+}
+
 /** A FIFO lock: one holder at a time. */
 class Lock {
   #tail: Promise<void> = Promise.resolve();
@@ -119,6 +125,39 @@ export class GroupCommit {
         throw err;
       }
       await inner.releaseSavepoint('certwright_txn').execute();
+    } finally {
+      this.#scheduleCommit();
+      release();
+    }
+    await group.durable.promise;
+    return result;
+  }
+
+  /**
+   * Runs `work` (one SQL statement, or statements each of which may stand
+   * alone) in the current group without a savepoint of its own, and resolves with its result once
+   * the group's commit is durable. One statement is atomic by itself: when
+   * it fails on a constraint SQLite backs out that statement alone and the
+   * group goes on (conflict resolution ABORT, the default). Any other error
+   * may have rolled back the whole transaction (SQLite does so for
+   * SQLITE_FULL, SQLITE_IOERR, SQLITE_BUSY, SQLITE_NOMEM), so the group is
+   * then rolled back instead of committed and every write in it fails.
+   * This saves a savepoint and its release per write.
+   */
+  async runStatement<T>(work: (trx: Transaction<Schema>) => Promise<T>): Promise<T> {
+    const release = await this.#lock.acquire();
+    let group: Group;
+    let result: T;
+    try {
+      if (this.#group !== undefined && this.#group.size >= this.#maxPerCommit) await this.#commitHeld();
+      group = this.#group ?? (await this.#openGroup());
+      group.size++;
+      try {
+        result = await work(group.trx);
+      } catch (err) {
+        if (!isStatementOnlyFailure(err)) group.broken ??= err;
+        throw err;
+      }
     } finally {
       this.#scheduleCommit();
       release();

@@ -136,6 +136,45 @@ describe('GroupCommit (SQLite)', () => {
     expect(gc.commits).toBe(1);
   });
 
+  it('runs single statements without a savepoint: a constraint failure backs out that statement alone', async () => {
+    const gc = groupCommit();
+    const statement = (id: number): Promise<unknown> =>
+      gc.runStatement((trx) => (trx as unknown as Kysely<TestDb>).insertInto('parents').values({ id }).execute());
+    await statement(1);
+    const results = await Promise.allSettled([statement(2), statement(1), statement(3)]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(((results[1] as PromiseRejectedResult).reason as { code?: string }).code).toMatch(/^SQLITE_CONSTRAINT/);
+    expect(committedParents()).toEqual([1, 2, 3]);
+    const executed: string[] = [];
+    const counting = new Kysely<TestDb>({
+      dialect: new ImmediateSqliteDialect({ database: new Database(path) }),
+      log: (event) => executed.push(event.query.sql),
+    });
+    try {
+      const counted = new GroupCommit(counting as unknown as Kysely<Schema>);
+      await counted.runStatement((trx) => (trx as unknown as Kysely<TestDb>).insertInto('parents').values({ id: 4 }).execute());
+      expect(executed.some((q) => /savepoint/i.test(q))).toBe(false);
+    } finally {
+      await counting.destroy();
+    }
+  });
+
+  it('rolls back the whole group when a single statement fails otherwise than on a constraint', async () => {
+    const gc = groupCommit();
+    const results = await Promise.allSettled([
+      insertParent(gc, 1),
+      gc.runStatement(async () => {
+        throw Object.assign(new Error('disk full'), { code: 'SQLITE_FULL' });
+      }),
+      insertParent(gc, 2),
+    ]);
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    expect(committedParents()).toEqual([]);
+    // The next group is unaffected.
+    await insertParent(gc, 3);
+    expect(committedParents()).toEqual([3]);
+  });
+
   it('refuses a group size that is not a positive integer', () => {
     expect(() => groupCommit(0)).toThrow(RangeError);
   });
