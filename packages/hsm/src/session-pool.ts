@@ -54,7 +54,11 @@ export class SessionPool {
 
   /** Opens sessions until the pool is full. */
   async fill(): Promise<void> {
-    while (this.size < this.options.size) this.idle.push(await this.openCounted());
+    while (this.size < this.options.size) {
+      await this.openCounted((session) => {
+        this.idle.push(session);
+      });
+    }
   }
 
   /**
@@ -155,23 +159,33 @@ export class SessionPool {
     }
   }
 
-  private async openCounted(): Promise<Handle> {
+  /**
+   * Opens a session and hands it to `adopt` in the same synchronous step
+   * that stops counting it as opening. Returning the handle through another
+   * `await` first would leave a gap of a microtask in which `size` misses
+   * the session, and a discard or an acquire running in that gap would open
+   * one session too many.
+   */
+  private async openCounted<T>(adopt: (session: Handle) => T): Promise<T> {
     this.opening++;
+    let session: Handle;
     try {
-      return await this.options.open();
+      session = await this.options.open();
     } finally {
       this.opening--;
     }
+    return adopt(session);
   }
 
-  private async openBusy(): Promise<Handle> {
-    const session = await this.openCounted();
-    if (this.closed) {
-      this.closeQuietly(session);
-      throw new HsmError('closed', 'the PKCS#11 session pool is closed');
-    }
-    this.busy.add(session);
-    return session;
+  private openBusy(): Promise<Handle> {
+    return this.openCounted((session) => {
+      if (this.closed) {
+        this.closeQuietly(session);
+        throw new HsmError('closed', 'the PKCS#11 session pool is closed');
+      }
+      this.busy.add(session);
+      return session;
+    });
   }
 
   private closeQuietly(session: Handle): void {

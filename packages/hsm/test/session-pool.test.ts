@@ -37,6 +37,29 @@ describe('SessionPool', () => {
     expect(opened()).toBe(2);
   });
 
+  it('counts a session that has just opened without a gap, so a caller arriving then waits instead of opening one too many', async () => {
+    let opened = 0;
+    let finishSecond!: (session: Buffer) => void;
+    const second = new Promise<Buffer>((resolve) => (finishSecond = resolve));
+    const pool = new SessionPool({ size: 2, open: () => (opened++ === 0 ? Promise.resolve(Buffer.from([0])) : second), close: () => {} });
+    const a = await pool.acquire();
+    const b = pool.acquire();
+    let late: Promise<Buffer> | undefined;
+    // Registered after the pool's own await on the same promise, so it runs
+    // right after the pool's continuation, before any later microtask.
+    void second.then(() => {
+      late = pool.acquire();
+    });
+    finishSecond(Buffer.from([1]));
+    expect((await b)[0]).toBe(1);
+    expect(late).toBeDefined();
+    expect(opened).toBe(2);
+    expect(pool.size).toBe(2);
+    expect(pool.queued).toBe(1);
+    pool.release(a);
+    expect(await late).toBe(a);
+  });
+
   it('a discarded session is closed and replaced for the next waiter', async () => {
     const { pool, closed, opened } = fakePool(1);
     const a = await pool.acquire();
