@@ -99,13 +99,52 @@ describe('recovery', () => {
     expect(started).toMatchObject({ level: 'warn', returnCode: 'CKR_SESSION_HANDLE_INVALID', scope: 'session' });
   });
 
+  // Closing a session while a C_Sign runs on it in another thread (pkcs11js
+  // runs C_SignAsync on a libuv worker) crashes SoftHSM 2.6: C_CloseAllSessions
+  // frees the session's key and crypto objects under the running C_Sign
+  // (SIGSEGV in ecdsa_sign_setup, or glibc aborting on a corrupted heap), so
+  // closing at a random moment killed the test process now and then under
+  // load. A conforming token answers such a call with CKR_SESSION_CLOSED
+  // ("closed during the execution of the function"). So the sessions are
+  // closed while every pooled session is held between C_SignInit and C_Sign —
+  // busy for the pool, no thread inside the library — and the first held call
+  // gets the answer a conforming token gives; the others reach SoftHSM with a
+  // handle it no longer knows (CKR_SESSION_HANDLE_INVALID).
   it('recovers from C_CloseAllSessions while signatures are in flight', async () => {
-    const s = await signer({ poolSize: 4 });
+    const logger = memoryLogger();
+    const s = await signer({ poolSize: 4, logger });
+    let passThrough = 8;
+    let held = 0;
+    let everyHeld!: () => void;
+    const allHeld = new Promise<void>((resolve) => (everyHeld = resolve));
+    let reopen!: () => void;
+    const closed = new Promise<void>((resolve) => (reopen = resolve));
+    let answeredClosed = 0;
+    patchSign(async (original, ...args) => {
+      if (passThrough > 0 || held >= 4) return (passThrough--, original(...args));
+      const index = held++;
+      if (held === 4) everyHeld();
+      await closed;
+      if (index === 0) {
+        answeredClosed++;
+        throw pkcs11Error('CKR_SESSION_CLOSED', 0xb0);
+      }
+      return original(...args);
+    });
     const pending = Array.from({ length: 60 }, (_, i) => s.sign(data(i)));
-    await pending[0];
+    await allHeld;
+    // Every session of the pool is held, so no C_Sign is running natively.
+    expect(s.diagnostics()).toMatchObject({ openSessions: 4, queued: 60 - 8 - 4 });
     pkcs11().C_CloseAllSessions(slot());
+    reopen();
     const signatures = await Promise.all(pending);
     for (const [i, signature] of signatures.entries()) await expectValid(s, i, signature);
+    expect(answeredClosed).toBe(1);
+    expect(s.diagnostics()).toMatchObject({ recoveries: 1, openSessions: 4, queued: 0 });
+    const started = logger.events.filter((e) => e.event === 'hsm.recovery.started');
+    expect(started).toHaveLength(1);
+    expect(started[0]).toMatchObject({ scope: 'session' });
+    expect(['CKR_SESSION_CLOSED', 'CKR_SESSION_HANDLE_INVALID']).toContain(started[0]?.['returnCode']);
   });
 
   it('recovers from C_Logout behind the pool: logs in again and re-finds the key handle', async () => {
