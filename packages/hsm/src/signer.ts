@@ -82,7 +82,11 @@ export interface Pkcs11Signer extends Signer {
   /**
    * Stops accepting signatures, waits for those in flight, logs out and
    * closes the sessions, and finalises the module when this signer loaded
-   * it. A shared `module` is left initialised and logged in. Idempotent.
+   * it. A native call of a timed-out signature gets one more
+   * `signTimeoutMs`; if it is still running then, its session is closed and
+   * the module finalised only when it returns (C_Finalize during a call is
+   * undefined). A shared `module` is left initialised and logged in.
+   * Idempotent.
    */
   close(): Promise<void>;
   /** Internal state, for diagnostics. */
@@ -161,7 +165,9 @@ class HsmSigner implements Pkcs11Signer {
   private recoveries = 0;
   private recovering: Promise<void> | undefined;
   private inFlight = 0;
+  /** Native calls (C_SignInit + C_SignAsync) not yet returned, including those of timed-out signatures. */
   private nativeInFlight = 0;
+  private finalizeDeferred = false;
   private idleWaiters: (() => void)[] = [];
   private closing: Promise<void> | undefined;
   private readonly description: string;
@@ -311,21 +317,22 @@ class HsmSigner implements Pkcs11Signer {
       session = await this.pool.acquire(signal);
     }
     let raw: Buffer;
+    this.nativeInFlight++;
     try {
-      this.nativeInFlight++;
       try {
         pkcs11.C_SignInit(session, this.plan.mechanism, this.privateKey);
         raw = await pkcs11.C_SignAsync(session, this.plan.input(data), Buffer.alloc(this.plan.signatureLength));
-      } finally {
-        this.nativeInFlight--;
+      } catch (err) {
+        const scope = recoveryScope(err);
+        if (scope === 'session' || scope === 'device') this.pool.discard(session, !this.sessionValid(session));
+        else this.pool.release(session);
+        throw err;
       }
-    } catch (err) {
-      const scope = recoveryScope(err);
-      if (scope === 'session' || scope === 'device') this.pool.discard(session, !this.sessionValid(session));
-      else this.pool.release(session);
-      throw err;
+      this.pool.release(session);
+    } finally {
+      this.nativeInFlight--;
+      if (this.nativeInFlight === 0 && this.finalizeDeferred) this.finalizeNow();
     }
-    this.pool.release(session);
     return this.plan.output(raw);
   }
 
@@ -438,8 +445,29 @@ class HsmSigner implements Pkcs11Signer {
       }
     }
     this.pool.close();
-    if (this.ownsModule) this.module.finalize();
+    if (this.ownsModule) {
+      // C_Finalize while another thread is inside the library is undefined
+      // (PKCS#11 v2.40 §5.4); SoftHSM2 frees the key a running C_Sign uses
+      // and the process dies. A native call that outlived the grace period
+      // therefore postpones the finalisation until it returns.
+      if (this.nativeInFlight === 0) this.module.finalize();
+      else {
+        this.finalizeDeferred = true;
+        this.logger({ level: 'warn', event: 'hsm.signer.finalizeDeferred', key: this.keyLabel, nativeCalls: this.nativeInFlight });
+      }
+    }
     this.logger({ level: 'info', event: 'hsm.signer.closed', key: this.keyLabel });
+  }
+
+  /** Finalises the module once the last abandoned native call has returned (see {@link HsmSigner.shutdown}). */
+  private finalizeNow(): void {
+    this.finalizeDeferred = false;
+    try {
+      this.module.finalize();
+      this.logger({ level: 'info', event: 'hsm.signer.finalized', key: this.keyLabel });
+    } catch (err) {
+      this.logger({ level: 'warn', event: 'hsm.signer.finalizeFailed', key: this.keyLabel, ...(returnCodeOf(err) === undefined ? {} : { returnCode: returnCodeOf(err) as string }) });
+    }
   }
 
   diagnostics(): Pkcs11SignerDiagnostics {

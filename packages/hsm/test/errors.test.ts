@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { memoryLogger } from '@certwright/core';
 import { createPkcs11Signer, isHsmError, loadPkcs11Module, openHsmToken, resolvePin, type HsmError, type Pkcs11SignerOptions } from '../src/index.js';
 import { prepareSoftHsm, softHsmModulePath, type FixtureToken } from './softhsm.js';
@@ -151,6 +151,29 @@ describe('module ownership', () => {
     expect(signer.module.ownsInitialization).toBe(true);
     await signer.close();
     expect(() => signer.module.pkcs11.C_GetSlotList(true)).toThrow(/CKR_CRYPTOKI_NOT_INITIALIZED/);
+  });
+
+  it('a signer closed while an abandoned signature is still inside the library finalises only after that call returns', async () => {
+    // C_Finalize under a running C_Sign crashes SoftHSM2 (it frees the key the
+    // worker thread is using); close() must not finalise before the call is back.
+    const logger = memoryLogger();
+    const signer = await createPkcs11Signer(options({ signTimeoutMs: 100, logger }));
+    const p = signer.module.pkcs11;
+    const original = p.C_SignAsync.bind(p);
+    let tokenAnswers!: () => void;
+    const slowToken = new Promise<void>((resolve) => (tokenAnswers = resolve));
+    let nativeCall: Promise<Buffer> | undefined;
+    p.C_SignAsync = (...args) => (nativeCall = slowToken.then(() => original(...args)));
+    const err = await signer.sign(new Uint8Array([1, 2, 3])).catch((e: unknown) => e);
+    expect(isHsmError(err, 'signTimeout')).toBe(true);
+    await signer.close();
+    expect(logger.events.find((e) => e.event === 'hsm.signer.finalizeDeferred')).toMatchObject({ level: 'warn', nativeCalls: 1 });
+    expect(p.C_GetSlotList(true).length).toBeGreaterThan(0);
+    tokenAnswers();
+    const signature = await nativeCall;
+    expect(signature?.length).toBe(64);
+    await vi.waitFor(() => expect(logger.events.some((e) => e.event === 'hsm.signer.finalized')).toBe(true));
+    expect(() => p.C_GetSlotList(true)).toThrow(/CKR_CRYPTOKI_NOT_INITIALIZED/);
   });
 
   it('a signer on a shared module leaves it initialised', async () => {
