@@ -19,8 +19,12 @@ import type { Queryable, SqlContext } from './context.js';
 import { isUniqueViolation } from './dialect.js';
 import { slot } from './prepared-queries.js';
 import type { QueryTemplate, QueryTemplates } from './prepared-queries.js';
+import { OrderLinksCache } from './order-links-cache.js';
 import { toAuthorization, toChallenge, toJson, toMillis, toOrder } from './rows.js';
 import type { AuthorizationsTable, ChallengesTable, OrdersTable, Schema } from './schema.js';
+
+/** Orders whose authorization ids are kept in memory (see {@link OrderLinksCache}). */
+const ORDER_LINKS_CACHED = 4096;
 
 /** Up to this many ids, reading authorizations by id uses a compiled query per id count. */
 const MAX_TEMPLATED_IDS = 16;
@@ -43,6 +47,8 @@ export class SqlOrderStore implements OrderStore {
    * one transaction instead.
    */
   readonly #updateReturning: boolean;
+  /** The links of recent orders, which never change once written. */
+  readonly #links = new OrderLinksCache(ORDER_LINKS_CACHED);
 
   constructor(ctx: SqlContext) {
     this.#ctx = ctx;
@@ -93,6 +99,7 @@ export class SqlOrderStore implements OrderStore {
       if (isUniqueViolation(err, this.#ctx.dialect)) throw await this.#explainDuplicate(order.id, newAuthorizations, err);
       throw err;
     }
+    this.#links.set(order.id, created.authorizationIds);
     return created.row === undefined ? this.#mustGetOrder(order.id) : toOrder(created.row, created.authorizationIds);
   }
 
@@ -151,10 +158,9 @@ export class SqlOrderStore implements OrderStore {
     const first = rows[0];
     if (first === undefined) return undefined;
     const { authorization_id: _, ...order } = first;
-    return toOrder(
-      order,
-      rows.flatMap((r) => (r.authorization_id === null ? [] : [r.authorization_id])),
-    );
+    const authorizationIds = rows.flatMap((r) => (r.authorization_id === null ? [] : [r.authorization_id]));
+    this.#links.set(id, authorizationIds);
+    return toOrder(order, authorizationIds);
   }
 
   async #withAuthorizationIds(q: Queryable, rows: readonly Selectable<OrdersTable>[]): Promise<Order[]> {
@@ -242,14 +248,18 @@ export class SqlOrderStore implements OrderStore {
     });
   }
 
-  /** The authorization ids of an order, by position. */
+  /** The authorization ids of an order, by position (from the cache when there). */
   async #readLinks(q: Queryable, orderId: string): Promise<string[]> {
+    const cached = this.#links.get(orderId);
+    if (cached !== undefined) return cached;
     const rows = await this.#ctx.templates
       .get('orders.links', (db) =>
         db.selectFrom('order_authorizations').select('authorization_id').where('order_id', '=', slot('orderId')).orderBy('position'),
       )
       .rows(q, { orderId });
-    return rows.map((r) => r.authorization_id);
+    const ids = rows.map((r) => r.authorization_id);
+    this.#links.set(orderId, ids);
+    return ids;
   }
 
   /** @inheritdoc Least recently updated first. */
