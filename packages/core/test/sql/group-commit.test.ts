@@ -148,7 +148,9 @@ describe('GroupCommit (SQLite)', () => {
     const executed: string[] = [];
     const counting = new Kysely<TestDb>({
       dialect: new ImmediateSqliteDialect({ database: new Database(path) }),
-      log: (event) => executed.push(event.query.sql),
+      log: (event) => {
+        executed.push(event.query.sql);
+      },
     });
     try {
       const counted = new GroupCommit(counting as unknown as Kysely<Schema>);
