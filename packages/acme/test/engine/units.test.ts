@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CertwrightError, FakeClock, MemoryNonceStore, MemoryStore, cryptoRandom, memoryLogger } from '@certwright/core';
 import { createAcmeUrls, parseRoute } from '../../src/engine/urls.js';
-import { createNonceService } from '../../src/engine/nonce-service.js';
+import { NONCE_BATCH, createNonceService } from '../../src/engine/nonce-service.js';
 import { createBackgroundTasks } from '../../src/engine/background.js';
 import { checkContacts, MAX_CONTACTS } from '../../src/resources/contacts.js';
 import { effectiveReason, parseReason } from '../../src/resources/revocation-reasons.js';
@@ -77,6 +77,55 @@ describe('nonce service (RFC 8555 §6.5)', () => {
     clock.advance(1000);
     expect(await nonces.redeem(b)).toBe(false);
     expect(await nonces.redeem('forged')).toBe(false);
+  });
+
+  it('stores nonces a batch at a time when the store can, each still redeeming exactly once', async () => {
+    const clock = new FakeClock();
+    const store = new MemoryStore();
+    const writes = { single: 0, batches: 0 };
+    const counting = {
+      issueNonce: (value: string, expires: Date) => (writes.single++, store.issueNonce(value, expires)),
+      issueNonces: (values: readonly string[], expires: Date) => (writes.batches++, store.issueNonces(values, expires)),
+      redeemNonce: (value: string, now: Date) => store.redeemNonce(value, now),
+    };
+    const nonces = createNonceService(counting, clock, cryptoRandom(), 60_000);
+    const issued = await Promise.all(Array.from({ length: 100 }, () => nonces.issue()));
+    for (let i = 0; i < 100; i++) issued.push(await nonces.issue());
+    expect(new Set(issued).size).toBe(200);
+    expect(writes.single).toBe(0);
+    expect(writes.batches).toBeGreaterThanOrEqual(Math.ceil(200 / NONCE_BATCH));
+    expect(writes.batches).toBeLessThanOrEqual(Math.ceil(200 / NONCE_BATCH) + 2);
+    for (const nonce of issued) expect(await nonces.redeem(nonce)).toBe(true);
+    expect(await nonces.redeem(issued[0]!)).toBe(false);
+  });
+
+  it('hands out a pooled nonce only while half its lifetime is left', async () => {
+    const clock = new FakeClock();
+    const nonces = createNonceService(new MemoryStore(), clock, cryptoRandom(), 60_000);
+    await nonces.issue(); // fills the pool
+    clock.advance(30_001);
+    const late = await nonces.issue();
+    // It comes from a new batch: valid for the whole lifetime from now, not 29,999 ms.
+    clock.advance(59_000);
+    expect(await nonces.redeem(late)).toBe(true);
+  });
+
+  it('fails an issue when the batch cannot be stored, and recovers once the store does', async () => {
+    const clock = new FakeClock();
+    const store = new MemoryStore();
+    let broken = true;
+    const flaky = {
+      issueNonce: (value: string, expires: Date) => store.issueNonce(value, expires),
+      issueNonces: async (values: readonly string[], expires: Date) => {
+        if (broken) throw new CertwrightError('serverInternal', 'database unavailable');
+        return store.issueNonces(values, expires);
+      },
+      redeemNonce: (value: string, now: Date) => store.redeemNonce(value, now),
+    };
+    const nonces = createNonceService(flaky, clock, cryptoRandom(), 60_000);
+    await expect(nonces.issue()).rejects.toThrow(/database unavailable/);
+    broken = false;
+    expect(await nonces.redeem(await nonces.issue())).toBe(true);
   });
 
   it('shares nonces between two server instances on one store', async () => {

@@ -29,6 +29,30 @@ export class SqlNonceStore implements NonceStore {
     }
   }
 
+  /**
+   * @inheritdoc One multi-row INSERT (compiled once per batch size): atomic,
+   * so a taken value fails the whole batch with `conflict` naming it when
+   * the database says which, else naming the batch.
+   */
+  async issueNonces(values: readonly string[], expires: Date): Promise<void> {
+    if (values.length === 0) return;
+    if (new Set(values).size !== values.length) {
+      throw duplicateKey('nonce', values.find((v, i) => values.indexOf(v) !== i)!);
+    }
+    const slots: Record<string, unknown> = { expires: toMillis(expires) };
+    values.forEach((v, i) => (slots[`value${i}`] = v));
+    const insert = this.#ctx.templates.get(`nonces.insertMany:${values.length}`, (db) =>
+      db.insertInto('nonces').values(values.map((_, i) => ({ value: slot(`value${i}`), expires: slot<number>('expires') }))),
+    );
+    try {
+      await this.#ctx.write((q) => insert.execute(q, slots));
+    } catch (err) {
+      if (!isUniqueViolation(err, this.#ctx.dialect)) throw err;
+      const taken = values.find((v) => (err as Error).message.includes(v));
+      throw duplicateKey('nonce', taken ?? `one of ${values.length} new nonces`);
+    }
+  }
+
   /** @inheritdoc An expired nonce is removed too, but does not redeem. */
   async redeemNonce(value: string, now: Date): Promise<boolean> {
     const redeem = this.#ctx.templates.get('nonces.redeem', (q) => q.deleteFrom('nonces').where('value', '=', slot('value')).where('expires', '>', slot<number>('now')));

@@ -281,6 +281,12 @@ export class SqlStore implements Store {
   issueNonce(value: string, expires: Date): Promise<void> {
     return this.#nonces.issueNonce(value, expires);
   }
+
+  /** @inheritdoc */
+  issueNonces(values: readonly string[], expires: Date): Promise<void> {
+    return this.#nonces.issueNonces(values, expires);
+  }
+
   /** @inheritdoc */
   redeemNonce(value: string, now: Date): Promise<boolean> {
     return this.#nonces.redeemNonce(value, now);

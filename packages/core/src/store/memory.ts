@@ -649,6 +649,17 @@ export class MemoryStore implements Store {
     this.#nonces.set(value, expires.getTime());
   }
 
+  /** @inheritdoc All or none: a value already issued (or repeated) is a conflict and nothing is stored. */
+  async issueNonces(values: readonly string[], expires: Date): Promise<void> {
+    this.#open();
+    const fresh = new Set<string>();
+    for (const value of values) {
+      if (this.#nonces.has(value) || fresh.has(value)) throw duplicateKey('nonce', value);
+      fresh.add(value);
+    }
+    for (const value of fresh) this.#nonces.set(value, expires.getTime());
+  }
+
   /** @inheritdoc */
   async redeemNonce(value: string, now: Date): Promise<boolean> {
     this.#open();

@@ -245,6 +245,13 @@ export interface CertificateStore {
 export interface NonceStore {
   /** Stores a freshly issued nonce valid until `expires`. */
   issueNonce(value: string, expires: Date): Promise<void>;
+  /**
+   * Stores several freshly issued nonces valid until `expires` in one write:
+   * all of them, or none (`conflict` when a value was already issued). A
+   * store that has it lets the ACME engine issue nonces from a pool it fills
+   * a batch at a time, instead of one write per response.
+   */
+  issueNonces?(values: readonly string[], expires: Date): Promise<void>;
   /** Redeems a nonce once: true if it existed and had not expired at `now`; it is gone afterwards. */
   redeemNonce(value: string, now: Date): Promise<boolean>;
 }

@@ -853,6 +853,21 @@ export function storeContract(name: string, open: OpenStore): void {
         expect(await store.redeemNonce('nonce-2', at(0))).toBe(false);
       });
 
+      test('a batch of nonces is stored in one write, each redeeming once; a taken value fails the whole batch', async (store) => {
+        if (store.issueNonces === undefined) throw new Error('the store must offer issueNonces');
+        const batch = Array.from({ length: 64 }, (_, i) => `batch-${i}`);
+        await store.issueNonces(batch, at(60));
+        for (const value of batch) expect(await store.redeemNonce(value, at(0))).toBe(true);
+        expect(await store.redeemNonce('batch-0', at(0))).toBe(false);
+        await store.issueNonce('taken', at(60));
+        await rejectsWith(store.issueNonces(['fresh-1', 'taken', 'fresh-2'], at(60)), 'conflict', /nonce/);
+        expect(await store.redeemNonce('fresh-1', at(0))).toBe(false);
+        expect(await store.redeemNonce('fresh-2', at(0))).toBe(false);
+        await rejectsWith(store.issueNonces(['twice', 'twice'], at(60)), 'conflict', 'twice');
+        expect(await store.redeemNonce('twice', at(0))).toBe(false);
+        await store.issueNonces([], at(60));
+      });
+
       test('an unknown nonce is not redeemable; issuing a value twice is a conflict', async (store) => {
         expect(await store.redeemNonce('never-issued', at(0))).toBe(false);
         await store.issueNonce('nonce-1', at(60));
