@@ -70,28 +70,47 @@ export class SqlOrderStore implements OrderStore {
       created = await this.#ctx.transaction(async (trx) => {
         const reused = await this.#readReused(trx, reusedAuthorizationIds);
         const authorizationIds = linkOrderAuthorizations(order, [...newAuthorizations, ...reused.map((r) => toAuthorization(r, []))]);
-        for (const a of newAuthorizations) await insertAuthorization(trx, a);
-        const insert = trx.insertInto('orders').values({
+        for (const a of newAuthorizations) await insertAuthorization(this.#ctx.templates, trx, a);
+        const insert = (db: Kysely<Schema>) =>
+          db.insertInto('orders').values({
+            id: slot('id'),
+            account_id: slot('accountId'),
+            status: slot('status'),
+            identifiers: slot('identifiers'),
+            expires: slot<number>('expires'),
+            not_before: slot<number | null>('notBefore'),
+            not_after: slot<number | null>('notAfter'),
+            profile: slot<string | null>('profile'),
+            replaces: slot<string | null>('replaces'),
+            created_at: slot<number>('createdAt'),
+            updated_at: slot<number>('createdAt'),
+          });
+        const values = {
           id: order.id,
-          account_id: order.accountId,
+          accountId: order.accountId,
           status: order.status,
           identifiers: toJson(order.identifiers),
           expires: toMillis(order.expires),
-          not_before: order.notBefore === undefined ? null : toMillis(order.notBefore),
-          not_after: order.notAfter === undefined ? null : toMillis(order.notAfter),
+          notBefore: order.notBefore === undefined ? null : toMillis(order.notBefore),
+          notAfter: order.notAfter === undefined ? null : toMillis(order.notAfter),
           profile: order.profile ?? null,
           replaces: order.replaces ?? null,
-          created_at: toMillis(order.createdAt),
-          updated_at: toMillis(order.createdAt),
-        });
+          createdAt: toMillis(order.createdAt),
+        };
         let row: Selectable<OrdersTable> | undefined;
-        if (this.#updateReturning) row = await insert.returningAll().executeTakeFirst();
-        else await insert.execute();
-        if (authorizationIds.length > 0) {
-          await trx
-            .insertInto('order_authorizations')
-            .values(authorizationIds.map((authorization_id, position) => ({ order_id: order.id, position, authorization_id })))
-            .execute();
+        if (this.#updateReturning) row = await this.#ctx.templates.get('orders.insertReturning', (db) => insert(db).returningAll()).first(trx, values);
+        else await this.#ctx.templates.get('orders.insert', insert).execute(trx, values);
+        const links = authorizationIds.length;
+        if (links > 0) {
+          const linkValues: Record<string, unknown> = { orderId: order.id };
+          authorizationIds.forEach((id, i) => (linkValues[`authorization${i}`] = id));
+          await this.#ctx.templates
+            .get(`orders.insertLinks:${links}`, (db) =>
+              db
+                .insertInto('order_authorizations')
+                .values(Array.from({ length: links }, (_, position) => ({ order_id: slot('orderId'), position, authorization_id: slot(`authorization${position}`) }))),
+            )
+            .execute(trx, linkValues);
         }
         return { row, authorizationIds };
       });
@@ -388,7 +407,7 @@ export class SqlOrderStore implements OrderStore {
     checkNewOrderIds([authorization], []);
     try {
       // A taken id fails the insert (primary key); the conflict then names it.
-      await this.#ctx.transaction((trx) => insertAuthorization(trx, authorization));
+      await this.#ctx.transaction((trx) => insertAuthorization(this.#ctx.templates, trx, authorization));
     } catch (err) {
       if (isUniqueViolation(err, this.#ctx.dialect)) throw await this.#explainDuplicate(undefined, [authorization], err);
       throw err;
@@ -467,35 +486,57 @@ async function checkFreeIds(q: Queryable, authorizations: readonly NewAuthorizat
   }
 }
 
-/** Inserts a new authorization and its pending challenges (positions keep their creation order). */
-async function insertAuthorization(q: Queryable, a: NewAuthorization): Promise<void> {
-  await q
-    .insertInto('authorizations')
-    .values({
+/**
+ * Inserts a new authorization and its pending challenges (positions keep
+ * their creation order), with queries compiled once (the challenges' per
+ * challenge count).
+ */
+async function insertAuthorization(templates: QueryTemplates, q: Queryable, a: NewAuthorization): Promise<void> {
+  await templates
+    .get('authorizations.insert', (db) =>
+      db.insertInto('authorizations').values({
+        id: slot('id'),
+        account_id: slot('accountId'),
+        identifier_type: slot('identifierType'),
+        identifier_value: slot('identifierValue'),
+        wildcard: slot<number>('wildcard'),
+        status: slot('status'),
+        expires: slot<number>('expires'),
+        created_at: slot<number>('createdAt'),
+      }),
+    )
+    .execute(q, {
       id: a.id,
-      account_id: a.accountId,
-      identifier_type: a.identifier.type,
-      identifier_value: a.identifier.value,
+      accountId: a.accountId,
+      identifierType: a.identifier.type,
+      identifierValue: a.identifier.value,
       wildcard: a.wildcard ? 1 : 0,
       status: a.status,
       expires: toMillis(a.expires),
-      created_at: toMillis(a.createdAt),
-    })
-    .execute();
-  if (a.challenges.length === 0) return;
-  await q
-    .insertInto('challenges')
-    .values(
-      a.challenges.map((c, position) => ({
-        id: c.id,
-        authorization_id: a.id,
-        position,
-        type: c.type,
-        status: 'pending',
-        token: c.token,
-      })),
+      createdAt: toMillis(a.createdAt),
+    });
+  const count = a.challenges.length;
+  if (count === 0) return;
+  const values: Record<string, unknown> = { authorizationId: a.id };
+  a.challenges.forEach((c, i) => {
+    values[`id${i}`] = c.id;
+    values[`type${i}`] = c.type;
+    values[`token${i}`] = c.token;
+  });
+  await templates
+    .get(`challenges.insert:${count}`, (db) =>
+      db.insertInto('challenges').values(
+        Array.from({ length: count }, (_, position) => ({
+          id: slot(`id${position}`),
+          authorization_id: slot('authorizationId'),
+          position,
+          type: slot(`type${position}`),
+          status: 'pending',
+          token: slot(`token${position}`),
+        })),
+      ),
     )
-    .execute();
+    .execute(q, values);
 }
 
 /** Slots `from0`, `from1`, … for a `status in (…)` list of `froms.length` statuses. */
