@@ -105,14 +105,9 @@ export class GroupCommit {
    * from `work` undoes only its own writes and rejects at once.
    */
   async run<T>(work: (trx: Transaction<Schema>) => Promise<T>): Promise<T> {
-    const release = await this.#lock.acquire();
-    let group: Group;
-    let result: T;
-    try {
-      if (this.#group !== undefined && this.#group.size >= this.#maxPerCommit) await this.#commitHeld();
-      group = this.#group ?? (await this.#openGroup());
-      group.size++;
+    return this.#inGroup(async (group) => {
       const inner = await group.trx.savepoint('certwright_txn').execute();
+      let result: T;
       try {
         result = await work(inner);
       } catch (err) {
@@ -125,12 +120,8 @@ export class GroupCommit {
         throw err;
       }
       await inner.releaseSavepoint('certwright_txn').execute();
-    } finally {
-      this.#scheduleCommit();
-      release();
-    }
-    await group.durable.promise;
-    return result;
+      return result;
+    });
   }
 
   /**
@@ -145,6 +136,22 @@ export class GroupCommit {
    * This saves a savepoint and its release per write.
    */
   async runStatement<T>(work: (trx: Transaction<Schema>) => Promise<T>): Promise<T> {
+    return this.#inGroup(async (group) => {
+      try {
+        return await work(group.trx);
+      } catch (err) {
+        if (!isStatementOnlyFailure(err)) group.broken ??= err;
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * Runs `body` in the current group under the lock (committing a full group
+   * first, opening one if none is open), schedules the group's commit, and
+   * resolves with the body's result once that commit is durable.
+   */
+  async #inGroup<T>(body: (group: Group) => Promise<T>): Promise<T> {
     const release = await this.#lock.acquire();
     let group: Group;
     let result: T;
@@ -152,12 +159,7 @@ export class GroupCommit {
       if (this.#group !== undefined && this.#group.size >= this.#maxPerCommit) await this.#commitHeld();
       group = this.#group ?? (await this.#openGroup());
       group.size++;
-      try {
-        result = await work(group.trx);
-      } catch (err) {
-        if (!isStatementOnlyFailure(err)) group.broken ??= err;
-        throw err;
-      }
+      result = await body(group);
     } finally {
       this.#scheduleCommit();
       release();
