@@ -39,7 +39,8 @@ describe('WAL sync on the thread pool', () => {
   // Every wait below is a few event-loop turns; a hang is a failure, not a slow run.
   const TIMEOUT_MS = 5_000;
 
-  async function open(fsync?: (fd: number) => Promise<void>): Promise<{ db: Kysely<Db>; walSync: WalSync; path: string }> {
+  /** A fresh WAL-mode file with `synchronous=NORMAL`, its table `t` created, synced through `fsync` when given. */
+  async function open<S = Db>(fsync?: (fd: number) => Promise<void>): Promise<{ db: Kysely<S>; walSync: WalSync; path: string }> {
     const dir = mkdtempSync(join(tmpdir(), 'certwright-walsync-'));
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
     const path = join(dir, 'ca.db');
@@ -47,7 +48,7 @@ describe('WAL sync on the thread pool', () => {
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = NORMAL');
     const walSync = new WalSync(`${path}-wal`, fsync === undefined ? {} : { fsync });
-    const db = new Kysely<Db>({ dialect: new ImmediateSqliteDialect({ database, walSync }) });
+    const db = new Kysely<S>({ dialect: new ImmediateSqliteDialect({ database, walSync }) });
     cleanup.push(() => db.destroy());
     await sql`create table t (id integer primary key, v text not null)`.execute(db);
     return { db, walSync, path };
@@ -170,15 +171,7 @@ describe('WAL sync on the thread pool', () => {
 
   it('group commit answers each transaction only once its group is on disk', async () => {
     const gate = heldSync();
-    const dir = mkdtempSync(join(tmpdir(), 'certwright-walsync-'));
-    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    const path = join(dir, 'ca.db');
-    const database = new Database(path);
-    database.pragma('journal_mode = WAL');
-    database.pragma('synchronous = NORMAL');
-    const walSync = new WalSync(`${path}-wal`, { fsync: gate.fsync });
-    const db = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect({ database, walSync }) });
-    cleanup.push(() => db.destroy());
+    const { db } = await open<Schema>(gate.fsync);
     await sql`create table kv (k text primary key, v text not null)`.execute(db);
     gate.arm();
     const group = new GroupCommit(db);
