@@ -20,3 +20,4 @@ export * from './x509/index.js';
 export * from './issuance/index.js';
 export * from './csr/index.js';
 export * from './base64url.js';
+export * from './lru-cache.js';

@@ -1,3 +1,5 @@
+import { LruCache } from '../lru-cache.js';
+
 /**
  * The authorization ids of recent orders, kept in memory. An order's links
  * (`order_authorizations`) are written with the order and never change
@@ -7,13 +9,12 @@
  * links). Bounded; the least recently used entries go first.
  */
 export class OrderLinksCache {
-  readonly #capacity: number;
-  readonly #links = new Map<string, readonly string[]>();
+  readonly #links: LruCache<string, readonly string[]>;
 
   /** Throws `RangeError` unless `capacity` is a positive integer. */
   constructor(capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`order links cache size must be a positive integer, got ${capacity}`);
-    this.#capacity = capacity;
+    this.#links = new LruCache(capacity);
   }
 
   /** How many orders are cached. */
@@ -24,20 +25,11 @@ export class OrderLinksCache {
   /** A copy of the order's authorization ids, if cached. */
   get(orderId: string): string[] | undefined {
     const ids = this.#links.get(orderId);
-    if (ids === undefined) return undefined;
-    // Map keeps insertion order: re-inserting marks the entry most recently used.
-    this.#links.delete(orderId);
-    this.#links.set(orderId, ids);
-    return [...ids];
+    return ids === undefined ? undefined : [...ids];
   }
 
   /** Remembers the order's authorization ids (copied). */
   set(orderId: string, authorizationIds: readonly string[]): void {
-    this.#links.delete(orderId);
-    if (this.#links.size >= this.#capacity) {
-      const oldest = this.#links.keys().next();
-      if (oldest.done !== true) this.#links.delete(oldest.value);
-    }
     this.#links.set(orderId, [...authorizationIds]);
   }
 }

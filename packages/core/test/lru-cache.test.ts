@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LruCache } from '../../src/jws/index.js';
+import { LruCache } from '../src/lru-cache.js';
 
 describe('LruCache', () => {
   it('evicts the least recently used entry', () => {
