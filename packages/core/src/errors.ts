@@ -41,7 +41,8 @@ export type ErrorCode =
   | 'unsupportedMediaType'
   | 'conflict'
   | 'policyViolation'
-  | 'badKey';
+  | 'badKey'
+  | 'inactiveAccount';
 
 /** How one error code is presented to an ACME client. */
 export interface ProblemMapping {
@@ -94,6 +95,8 @@ export const PROBLEM_TABLE: Readonly<Record<ErrorCode, ProblemMapping>> = {
   conflict: { type: 'malformed', status: 409, detail: 'The request conflicts with the current state of the resource' },
   policyViolation: { type: 'rejectedIdentifier', status: 400, detail: 'The request violates the issuance policy' },
   badKey: { type: 'badCSR', status: 400, detail: 'The public key is not acceptable' },
+  // RFC 8555 §7.3.6: a POST or POST-as-GET from a deactivated account MUST get 401 unauthorized.
+  inactiveAccount: { type: 'unauthorized', status: 401, detail: 'The account is no longer valid' },
 };
 
 /** A per-identifier error inside a problem (RFC 8555 §6.7.1). */

@@ -147,7 +147,7 @@ export function createJwsVerifier<A extends AccountKey = AccountKey>(options: Jw
     const id = accountIdFromKid(kid, options.accountUrlPrefix);
     const account = await options.lookupAccount(id);
     if (account === undefined) throw new CertwrightError('accountDoesNotExist', `No account exists at ${quote(kid)}`);
-    if (account.status !== 'valid') throw new CertwrightError('unauthorized', `The account at ${quote(kid)} is ${account.status}`);
+    if (account.status !== 'valid') throw new CertwrightError('inactiveAccount', `The account at ${quote(kid)} is ${account.status} (RFC 8555 §7.3.6)`);
     const jwk = checkPublicJwk(account.jwk, 'The account key');
     checkKeyMatchesAlgorithm(jwk, alg, allowed);
     return { jwk, thumbprint: jwkThumbprint(jwk), account };

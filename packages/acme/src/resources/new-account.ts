@@ -31,7 +31,7 @@ import { refundAll, takeAll } from '../engine/rate-limits.js';
 import { newAccountKey } from '../ratelimit/index.js';
 
 function existingAccountResponse(ctx: EngineContext, account: Account): ResponseParts {
-  if (account.status !== 'valid') throw new CertwrightError('unauthorized', `The account for this key is ${account.status}`);
+  if (account.status !== 'valid') throw new CertwrightError('inactiveAccount', `The account for this key is ${account.status} (RFC 8555 §7.3.6)`);
   return jsonResponse(200, accountView(account, ctx.urls), { location: ctx.urls.account(account.id) });
 }
 

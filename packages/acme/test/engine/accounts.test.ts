@@ -83,11 +83,12 @@ describe('ACME engine: accounts (RFC 8555 §7.3)', () => {
     expect(gone.status).toBe(200);
     expect(jsonBody(gone)['status']).toBe('deactivated');
     const order = await client.newOrder([dns('x.example.com')]);
-    expect(order.status).toBe(403);
-    expect(jsonBody(order)).toMatchObject({ type: 'urn:ietf:params:acme:error:unauthorized' });
+    // RFC 8555 §7.3.6: 401, not the 403 of a request the account may not make.
+    expect(order.status).toBe(401);
+    expect(jsonBody(order)).toMatchObject({ type: 'urn:ietf:params:acme:error:unauthorized', status: 401 });
     expect(String(jsonBody(order)['detail'])).toMatch(/deactivated/);
     const viaJwk = await client.post(URL_OF.newAccount, { termsOfServiceAgreed: true }, { useJwk: true });
-    expect(viaJwk.status).toBe(403);
+    expect(viaJwk.status).toBe(401);
     expect(String(jsonBody(viaJwk)['detail'])).toMatch(/deactivated/);
   });
 

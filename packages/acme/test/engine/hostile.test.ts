@@ -15,6 +15,8 @@ interface Env {
   ca: TestCa;
   a: TestClient;
   b: TestClient;
+  /** An account that deactivated itself (RFC 8555 §7.3.6). */
+  gone: TestClient;
   pendingOrder: Record<string, unknown>;
   pendingOrderUrl: string;
   pendingAuthzUrl: string;
@@ -112,6 +114,9 @@ const rows: Row[] = [
     return jws(e, URL_OF.newAccount, { termsOfServiceAgreed: true, externalAccountBinding: eab }, { key, kid: null });
   } },
   { name: "update of another account's URL", status: 403, type: 'unauthorized', detail: /account URL does not belong/, run: (e) => asB(e, e.a.kid!, { contact: ['mailto:evil@example.com'] }) },
+  { name: 'newOrder by a deactivated account', status: 401, type: 'unauthorized', detail: /is deactivated/, run: (e) => jws(e, URL_OF.newOrder, { identifiers: [dns('x.example.com')] }, { key: e.gone.key, kid: e.gone.kid! }) },
+  { name: 'POST-as-GET of its own account by a deactivated account', status: 401, type: 'unauthorized', detail: /is deactivated/, run: (e) => jws(e, e.gone.kid!, '', { key: e.gone.key, kid: e.gone.kid! }) },
+  { name: 'newAccount with the key of a deactivated account', status: 401, type: 'unauthorized', detail: /is deactivated/, run: (e) => jws(e, URL_OF.newAccount, { onlyReturnExisting: true }, { key: e.gone.key, kid: null }) },
   { name: 'account status set to valid', status: 400, type: 'malformed', detail: /only be set to "deactivated"/, run: (e) => jws(e, e.a.kid!, { status: 'valid' }) },
   { name: 'keyChange whose oldKey is not the account key', status: 400, type: 'malformed', detail: /'oldKey' is not the account's current key/, run: async (e) => {
     const next = newKey();
@@ -185,6 +190,9 @@ describe('ACME engine: hostile requests', () => {
     const a = new TestClient(ca.server);
     const b = new TestClient(ca.server);
     await b.register();
+    const gone = new TestClient(ca.server);
+    await gone.register();
+    expect((await gone.post(gone.kid!, { status: 'deactivated' })).status).toBe(200);
     const issued = await a.issue(ca, [dns('issued.example.com')]);
     const ready = await a.readyOrder(ca, [dns('ready.example.com')]);
     const created = await a.newOrder([dns('pending.example.com')]);
@@ -192,7 +200,7 @@ describe('ACME engine: hostile requests', () => {
     const pendingAuthzUrl = (pendingOrder['authorizations'] as string[])[0]!;
     const authz = jsonBody(await a.post(pendingAuthzUrl, ''));
     env = {
-      ca, a, b,
+      ca, a, b, gone,
       pendingOrder,
       pendingOrderUrl: String(created.headers['Location']),
       pendingAuthzUrl,

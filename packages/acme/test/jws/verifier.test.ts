@@ -285,10 +285,11 @@ describe('5. key resolution', () => {
     expect(p.document.type).toBe('urn:ietf:params:acme:error:accountDoesNotExist');
   });
   for (const status of ['deactivated', 'revoked'] as const) {
-    it(`rejects a ${status} account as unauthorized`, async () => {
+    it(`rejects a ${status} account as unauthorized with 401 (RFC 8555 §7.3.6)`, async () => {
       const h = makeHarness();
       const kid = h.addAccount('acc1', rsa, status);
-      await expectProblem(verifyWith(h, await signJose(rsa, { kid, nonce: h.nonce(), url: ORDER_URL }, {}), 'kid'), 'unauthorized', 403, new RegExp(`is ${status}`));
+      const p = await expectProblem(verifyWith(h, await signJose(rsa, { kid, nonce: h.nonce(), url: ORDER_URL }, {}), 'kid'), 'inactiveAccount', 401, new RegExp(`is ${status}`));
+      expect(p.document.type).toBe('urn:ietf:params:acme:error:unauthorized');
     });
   }
   it("rejects a kid request whose alg does not suit the account's key", async () => {
