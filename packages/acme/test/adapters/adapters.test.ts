@@ -163,4 +163,24 @@ describe('fastify plugin encapsulation', () => {
     expect(res.status).toBe(404);
     expect(json(res)['type']).toBe(`${ERR}malformed`);
   });
+
+  it('answers a method Fastify has no route for (PROPFIND) with the engine\'s 405 problem and Allow, not a Fastify 404', async () => {
+    const res = await send(`${r.baseUrl}/new-order`, { method: 'PROPFIND' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(json(res)).toMatchObject({ type: `${ERR}malformed`, status: 405, detail: 'PROPFIND is not allowed here; use POST' });
+    expect(res.headers.get('allow')).toBe('POST');
+    expect(res.headers.get('replay-nonce')).not.toBeNull();
+  });
+
+  it('acmeFrameworkErrors: an undecodable path under the prefix gets the engine\'s 404 problem; elsewhere Fastify\'s own 400', async () => {
+    const acme = await send(`${r.baseUrl}/acct/%zz`, { method: 'POST', headers: { 'content-type': 'application/jose+json' }, body: '{}' });
+    expect(acme.status).toBe(404);
+    expect(acme.headers.get('content-type')).toBe('application/problem+json');
+    expect(json(acme)).toMatchObject({ type: `${ERR}malformed`, status: 404, detail: 'No ACME resource at this URL' });
+    expect(acme.headers.get('replay-nonce')).not.toBeNull();
+    const host = await send(r.baseUrl.replace(/\/acme$/, '/host/%zz'));
+    expect(host.status).toBe(400);
+    expect(json(host)).toMatchObject({ code: 'FST_ERR_BAD_URL', statusCode: 400 });
+  });
 });

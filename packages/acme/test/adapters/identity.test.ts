@@ -22,6 +22,11 @@ const REQUESTS: [string, string, Record<string, string>, string | undefined][] =
   ['/new-order', 'PUT', { 'content-type': 'application/jose+json' }, '{}'],
   ['/new-order', 'GET', {}, undefined],
   ['/renewal-info/bad', 'GET', {}, undefined],
+  // Methods the HTTP parser knows but the framework has no route for, and paths that do not percent-decode.
+  ['/new-order', 'PROPFIND', {}, undefined],
+  ['/directory', 'SEARCH', {}, undefined],
+  ['/%zz', 'GET', {}, undefined],
+  ['/acct/%', 'POST', { 'content-type': 'application/jose+json' }, '{}'],
 ];
 
 /** What must not differ between adapters: status, ACME headers (port-neutral), nonce presence, body (port-neutral). */
