@@ -6,7 +6,7 @@
  */
 import { createVerifier, createIdentifierPolicy, DAY, HOUR, MemoryNonceStore, MINUTE, type Clock, type Logger, type Random, type Revocation } from '@certwright/core';
 import { createAcmeServer, issuerChains, type AcmeServer, type AcmeStore } from '@certwright/acme';
-import { acmePlugin } from '@certwright/acme/fastify';
+import { acmeFrameworkErrors, acmePlugin } from '@certwright/acme/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sha256Fingerprint } from './ca-files.js';
 import { issuerDir } from './issuer-files.js';
@@ -157,11 +157,13 @@ export async function startServer(ctx: ServeContext): Promise<RunningServer> {
 
     const names = serverNames(server.listen, server.externalUrl);
     const tls = await issueServerCertificate(runtime.issuance, names);
-    const https = Fastify({ logger: false, https: { key: tls.key, cert: tls.cert } });
+    const acme = { server: engine, baseUrl: server.externalUrl };
+    // frameworkErrors: a path that does not percent-decode gets the engine's problem document, not Fastify's JSON.
+    const https = Fastify({ logger: false, https: { key: tls.key, cert: tls.cert }, frameworkErrors: acmeFrameworkErrors(acme) });
     acmeApp = https;
     const basePath = new URL(server.externalUrl).pathname.replace(/\/+$/, '');
     addRequestLog(acmeApp, { listener: 'acme', logger, metrics, route: (path) => acmeRoute(path, `${basePath}/`), acmeBasePath: `${basePath}/` });
-    await acmeApp.register(acmePlugin, { prefix: basePath, server: engine, baseUrl: server.externalUrl });
+    await acmeApp.register(acmePlugin, { ...acme, prefix: basePath });
     statusApp = createStatusApp({ ocsp: runtime.ocsp, store: runtime.store, issuers: runtime.active, metrics, logger, clock });
 
     await listenOn(acmeApp, server.listen.host, server.listen.port, 'CERTWRIGHT_LISTEN');

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,12 +17,12 @@ import { cli, freePort, startServe, type ServeProcess } from './processes.js';
  * identifier (RFC 8738) so no DNS is involved.
  */
 
-function httpsGet(url: string, ca: string | undefined): Promise<{ status: number; body: string }> {
+function httpsGet(url: string, ca: string | undefined, method = 'GET'): Promise<{ status: number; body: string; headers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { ...(ca === undefined ? {} : { ca }), method: 'GET' }, (res) => {
+    const req = request(url, { ...(ca === undefined ? {} : { ca }), method }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
     });
     req.on('error', reject);
     req.end();
@@ -86,6 +87,18 @@ describe('certwright serve', () => {
     expect(JSON.parse(res.body).newOrder).toBe(server.directoryUrl.replace('/directory', '/new-order'));
     // Without the root the TLS handshake fails: the certificate is the CA's own, not a public one.
     await expect(httpsGet(server.directoryUrl, undefined)).rejects.toThrow(/certificate/);
+  });
+
+  it('answers an undecodable path and a method Fastify has no route for with ACME problem documents and a nonce', async () => {
+    const base = server.directoryUrl.replace(/\/directory$/, '');
+    for (const [path, method, status] of [['/acct/%zz', 'GET', 404], ['/%', 'POST', 404], ['/new-order', 'PROPFIND', 405]] as const) {
+      const res = await httpsGet(`${base}${path}`, rootPem, method);
+      const what = `${method} ${path}: ${res.body}`;
+      expect(res.status, what).toBe(status);
+      expect(res.headers['content-type'], what).toBe('application/problem+json');
+      expect(JSON.parse(res.body), what).toMatchObject({ type: 'urn:ietf:params:acme:error:malformed', status });
+      expect(res.headers['replay-nonce'], what).toMatch(/^[A-Za-z0-9_-]{22,}$/);
+    }
   });
 
   it('issues a certificate with real http-01 validation, carrying the status listener in AIA and CDP', async () => {

@@ -6,4 +6,6 @@
  */
 export { acmePlugin } from './plugin.js';
 export type { AcmePluginOptions } from './plugin.js';
+export { acmeFrameworkErrors } from './framework-errors.js';
+export type { AcmeFrameworkErrorsOptions, FrameworkErrorsHandler } from './framework-errors.js';
 export type { AcmeRequestHandler, AdapterOptions } from '../node/options.js';

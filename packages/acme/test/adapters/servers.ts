@@ -5,7 +5,7 @@ import express from 'express';
 import Fastify from 'fastify';
 import type { AcmeServer } from '../../src/engine/index.js';
 import { createExpressRouter } from '../../src/express/index.js';
-import { acmePlugin } from '../../src/fastify/index.js';
+import { acmeFrameworkErrors, acmePlugin } from '../../src/fastify/index.js';
 import { createNodeHandler } from '../../src/node/index.js';
 import type { AdapterOptions } from '../../src/node/index.js';
 
@@ -70,11 +70,12 @@ export function startExpress(parsers: ExpressParsers): AdapterFactory {
   };
 }
 
-/** Fastify with the plugin registered under /acme, next to a host JSON route. */
+/** Fastify with the plugin registered under /acme (and its `frameworkErrors` option), next to a host JSON route. */
 export const startFastify: AdapterFactory = async (engineFor, options = {}) => {
   const { http, baseUrl } = await listening();
   const engine = await engineFor(baseUrl);
   const app = Fastify({
+    frameworkErrors: acmeFrameworkErrors({ ...options, server: engine, baseUrl }),
     serverFactory: (handler) => {
       http.on('request', handler);
       return http;
