@@ -1,7 +1,7 @@
 /**
  * Complete ACME issuances per second, certwright next to Pebble in the same
  * run. The harness starts certwright's standalone CA on SQLite (durable:
- * WAL, synchronous FULL) and on PostgreSQL (a fresh database, skipped with
+ * WAL, synced before each answer) and on PostgreSQL (a fresh database, skipped with
  * the reason when the server is unreachable) and Pebble, drives each with the
  * load generator of `acme-load/` at concurrency 1, 8 and 32 (warm-up, then
  * repeated cells, medians reported), takes a CPU profile of certwright under

@@ -79,7 +79,7 @@ export interface CertwrightOptions {
   name: string;
   dataDir: string;
   challengePort: number;
-  /** Unset: SQLite in the data directory (WAL, synchronous FULL: the default). */
+  /** Unset: SQLite in the data directory (WAL, synced before answering: the default). */
   databaseUrl?: string;
   /** Directory for a V8 CPU profile of the server (`--cpu-prof`), written when it stops. */
   cpuProfDir?: string;
