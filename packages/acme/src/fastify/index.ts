@@ -9,3 +9,4 @@ export type { AcmePluginOptions } from './plugin.js';
 export { acmeFrameworkErrors } from './framework-errors.js';
 export type { AcmeFrameworkErrorsOptions, FrameworkErrorsHandler } from './framework-errors.js';
 export type { AcmeRequestHandler, AdapterOptions } from '../node/options.js';
+export { answerClientError } from '../node/client-error.js';

@@ -30,6 +30,7 @@ import { issuerChains } from '../engine/issuer-chains.js';
 import type { AcmeStore } from '../engine/options.js';
 import { autoValidValidator } from '../engine/validator.js';
 import type { Validator } from '../engine/validator.js';
+import { answerClientError } from '../node/client-error.js';
 import { createNodeHandler } from '../node/handler.js';
 import { withNonceRejection, withRandomAuthorizationReuse } from './strict-store.js';
 
@@ -164,6 +165,7 @@ export async function createTestCa(options: TestCaOptions = {}): Promise<TestCa>
     throw err;
   }
   server.on('request', createNodeHandler(engine, { baseUrl }));
+  server.on('clientError', answerClientError);
   let stopped: Promise<void> | undefined;
   return {
     directoryUrl: `${baseUrl}/directory`,

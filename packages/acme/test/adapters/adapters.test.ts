@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
+import type { Server } from 'node:http';
 import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExpressRouter } from '../../src/express/index.js';
-import { createNodeHandler } from '../../src/node/index.js';
+import { answerClientError, createNodeHandler } from '../../src/node/index.js';
 import { testEngine, testHierarchy } from './engine.js';
 import { HttpAcmeClient, json, send } from './http-client.js';
 import { startExpress, startFastify, startNode } from './servers.js';
@@ -26,6 +27,19 @@ beforeAll(async () => {
   await testHierarchy();
 });
 
+/** Listens with `server` on a loopback port and builds an engine for its `/acme` base URL; both are closed after the tests. */
+async function engineOn(server: Server, scheme: 'http' | 'https' = 'http'): Promise<{ baseUrl: string; engine: Awaited<ReturnType<typeof testEngine>> }> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}/acme`;
+  const engine = await testEngine(baseUrl);
+  closers.push(async () => {
+    await engine.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return { baseUrl, engine };
+}
+
 describe('node:http adapter', () => {
   it('serves over https.createServer too', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'certwright-tls-'));
@@ -33,15 +47,8 @@ describe('node:http adapter', () => {
       execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
       const cert = readFileSync(join(dir, 'cert.pem'));
       const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const baseUrl = `https://127.0.0.1:${(server.address() as AddressInfo).port}/acme`;
-      const engine = await testEngine(baseUrl);
+      const { baseUrl, engine } = await engineOn(server, 'https');
       server.on('request', createNodeHandler(engine, { baseUrl }));
-      closers.push(async () => {
-        await engine.close();
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-      });
       const body = await new Promise<string>((resolve, reject) => {
         httpsRequest(`${baseUrl}/directory`, { ca: cert }, (res) => {
           let text = '';
@@ -73,6 +80,36 @@ describe('node:http adapter', () => {
     expect((await send(`${r.baseUrl}/directory`)).status).toBe(200);
   });
 
+  it('answerClientError: unparsable requests, oversized header fields and a body not received in time get problem documents; the server keeps serving', async () => {
+    const server = createServer({ requestTimeout: 400, headersTimeout: 400, connectionsCheckingInterval: 50 });
+    const { baseUrl, engine } = await engineOn(server);
+    server.on('request', createNodeHandler(engine, { baseUrl }));
+    server.on('clientError', answerClientError);
+    /** Everything the server sends on one connection until it closes it. */
+    const exchange = (text: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = connect(Number(new URL(baseUrl).port), '127.0.0.1', () => socket.write(text));
+        let received = '';
+        socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+        socket.on('close', () => resolve(received));
+        socket.on('error', reject);
+      });
+    const cases: [string, number, RegExp][] = [
+      ['HELLO\r\n\r\n', 400, /not a valid HTTP\/1\.1 request/],
+      ['POST /acme/new-order HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400, /not a valid HTTP\/1\.1 request/],
+      [`GET /acme/directory HTTP/1.1\r\nHost: x\r\nX-Long: ${'a'.repeat(20_000)}\r\n\r\n`, 431, /header fields exceed the size limit/],
+      ['POST /acme/new-order HTTP/1.1\r\nHost: x\r\nContent-Type: application/jose+json\r\nContent-Length: 100\r\n\r\n{"protected":', 408, /not received completely in time/],
+    ];
+    for (const [request, status, detail] of cases) {
+      const received = await exchange(request);
+      const [head = '', body = ''] = received.split('\r\n\r\n');
+      expect(head, received).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+      expect(head.toLowerCase()).toContain('content-type: application/problem+json');
+      expect(JSON.parse(body)).toMatchObject({ type: `${ERR}malformed`, status, detail: expect.stringMatching(detail) as unknown });
+    }
+    expect((await send(`${baseUrl}/directory`)).status).toBe(200);
+  });
+
   it('trustedProxies: X-Forwarded-Host from a trusted peer changes the URL the engine routes on; from others it is ignored', async () => {
     const trusting = await startNode((baseUrl) => testEngine(baseUrl), { trustedProxies: ['127.0.0.1'] });
     const ignoring = await startNode((baseUrl) => testEngine(baseUrl));
@@ -90,18 +127,11 @@ describe('node:http adapter', () => {
 describe('express adapter and host body parsers', () => {
   it('a host JSON parser for every type loses the signed bytes: 500 naming the misconfiguration, not a bad signature', async () => {
     const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/acme`;
-    const engine = await testEngine(baseUrl);
+    const { baseUrl, engine } = await engineOn(server);
     const app = express();
     app.use(express.json({ type: '*/*' }));
     app.use('/acme', createExpressRouter(engine, { baseUrl }));
     server.on('request', app);
-    closers.push(async () => {
-      await engine.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    });
     const client = new HttpAcmeClient(`${baseUrl}/directory`);
     const res = await client.register();
     expect(res.status).toBe(500);
@@ -113,18 +143,11 @@ describe('express adapter and host body parsers', () => {
 
   it('a host text parser for application/jose+json leaves a string: the signed request goes through', async () => {
     const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/acme`;
-    const engine = await testEngine(baseUrl);
+    const { baseUrl, engine } = await engineOn(server);
     const app = express();
     app.use(express.text({ type: 'application/jose+json' }));
     app.use('/acme', createExpressRouter(engine, { baseUrl }));
     server.on('request', app);
-    closers.push(async () => {
-      await engine.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    });
     expect((await new HttpAcmeClient(`${baseUrl}/directory`).register()).status).toBe(201);
   });
 
