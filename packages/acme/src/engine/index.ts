@@ -12,7 +12,7 @@ export * from './validator.js';
 export * from './nonce-service.js';
 export * from './issuer-chains.js';
 export { DEFAULT_PROCESSING_TIMEOUT_MS, DEFAULT_RECOVERY_BATCH_SIZE, DEFAULT_CERTIFICATE_SCAN_LIMIT } from './recovery.js';
-export type { OrderRecoveryReport } from './recovery.js';
+export type { OrderRecoveryReport, OrderRecoveryRun } from './recovery.js';
 export * from '../ratelimit/index.js';
 export { certIdOf, parseCertId, readCertificate } from './certificate-info.js';
 export type { CertId, CertificateInfo } from './certificate-info.js';

@@ -106,15 +106,26 @@ function recoveryOf(issuance: object): { recover: (options: { updatedBefore: Dat
   return typeof recover === 'function' ? { recover: (options) => (recover as (o: { updatedBefore: Date }) => Promise<unknown>).call(issuance, options) } : undefined;
 }
 
+/** How one {@link recoverOrders} run picks its orders. */
+export interface OrderRecoveryRun {
+  /**
+   * Take orders `processing` since before this instant as interrupted.
+   * Default: now minus `recovery.processingTimeoutMs`. A host that knows no
+   * other process can be issuing from its store (a start-up on a database it
+   * owns alone) may pass the current time: every such order was interrupted.
+   */
+  readonly updatedBefore?: Date;
+}
+
 /**
  * Recovers up to one batch of interrupted orders (see the module comment).
  * Errors of one order are logged and the order skipped; the others go on.
  */
-export async function recoverOrders(ctx: EngineContext): Promise<OrderRecoveryReport> {
+export async function recoverOrders(ctx: EngineContext, run: OrderRecoveryRun = {}): Promise<OrderRecoveryReport> {
   const options = ctx.options.recovery ?? {};
   const timeout = options.processingTimeoutMs ?? DEFAULT_PROCESSING_TIMEOUT_MS;
   const find = options.findCertificateByOrder ?? scanForOrder(ctx, options.certificateScanLimit ?? DEFAULT_CERTIFICATE_SCAN_LIMIT);
-  const cutoff = new Date(ctx.clock.now().getTime() - timeout);
+  const cutoff = run.updatedBefore ?? new Date(ctx.clock.now().getTime() - timeout);
   const stuck = await ctx.store.listOrdersByStatus('processing', { updatedBefore: cutoff, limit: options.batchSize ?? DEFAULT_RECOVERY_BATCH_SIZE });
   const report = { completed: [] as string[], invalidated: [] as string[], skipped: [] as string[] };
   for (const order of stuck) {

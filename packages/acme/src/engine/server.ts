@@ -17,7 +17,7 @@ import type { ResponseParts } from './responses.js';
 import { allowedMethods, dispatch } from './router.js';
 import { createAcmeUrls, parseRoute } from './urls.js';
 import { recoverOrders } from './recovery.js';
-import type { OrderRecoveryReport } from './recovery.js';
+import type { OrderRecoveryReport, OrderRecoveryRun } from './recovery.js';
 
 /** A running ACME engine. */
 export interface AcmeServer {
@@ -30,9 +30,10 @@ export interface AcmeServer {
   /**
    * Completes or invalidates one batch of orders left `processing` by a
    * crash (see `AcmeRecoveryOptions`); call at start-up, and again while
-   * a report's lists fill a batch.
+   * a report's lists fill a batch. `run.updatedBefore` replaces the
+   * processing timeout for this call (see {@link OrderRecoveryRun}).
    */
-  recover(): Promise<OrderRecoveryReport>;
+  recover(run?: OrderRecoveryRun): Promise<OrderRecoveryReport>;
   /**
    * Runs {@link AcmeServer.recover} every `intervalMs` until `close()` (or
    * the returned stop function). Runs never overlap; a failed run is logged.
@@ -162,7 +163,7 @@ export function createAcmeServer(options: AcmeServerOptions): AcmeServer {
       stopRecovery?.();
       await ctx.background.drain();
     },
-    recover: () => recoverOrders(ctx),
+    recover: (run) => recoverOrders(ctx, run),
     startRecovery({ intervalMs }) {
       positive('intervalMs', intervalMs);
       if (stopRecovery !== undefined) throw new RangeError('Periodic recovery is already running');

@@ -169,6 +169,15 @@ describe('ACME engine: recovery of orders interrupted by a crash', () => {
     expect(await ca.server.recover()).toEqual({ completed: [], invalidated: [], skipped: [] });
   });
 
+  it('takes every order processing before updatedBefore when a run gives it, timeout or not', async () => {
+    const crashed = await crashDuring('planned');
+    crashed.clock.advance(1000);
+    const { ca, client } = await restart(crashed);
+    expect(await ca.server.recover({ updatedBefore: new Date(Date.parse(START)) })).toEqual({ completed: [], invalidated: [], skipped: [] });
+    expect(await ca.server.recover({ updatedBefore: crashed.clock.now() })).toEqual({ completed: [crashed.orderId], invalidated: [], skipped: [] });
+    await expectDownloadable(client, crashed.orderUrl);
+  });
+
   it('runs periodically when started, and stops on close', async () => {
     const crashed = await crashDuring('issued');
     crashed.clock.advance(11 * MINUTE);
