@@ -6,8 +6,9 @@
  */
 import { createVerifier, createIdentifierPolicy, DAY, HOUR, MemoryNonceStore, MINUTE, type Clock, type Logger, type Random, type Revocation } from '@certwright/core';
 import { createAcmeServer, issuerChains, type AcmeServer, type AcmeStore } from '@certwright/acme';
-import { acmeFrameworkErrors, acmePlugin } from '@certwright/acme/fastify';
+import { acmePlugin } from '@certwright/acme/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { acmeListenerOptions } from './acme-listener.js';
 import { sha256Fingerprint } from './ca-files.js';
 import { issuerDir } from './issuer-files.js';
 import { acquireServerLock } from './server-lock.js';
@@ -158,8 +159,7 @@ export async function startServer(ctx: ServeContext): Promise<RunningServer> {
     const names = serverNames(server.listen, server.externalUrl);
     const tls = await issueServerCertificate(runtime.issuance, names);
     const acme = { server: engine, baseUrl: server.externalUrl };
-    // frameworkErrors: a path that does not percent-decode gets the engine's problem document, not Fastify's JSON.
-    const https = Fastify({ logger: false, https: { key: tls.key, cert: tls.cert }, frameworkErrors: acmeFrameworkErrors(acme) });
+    const https = Fastify(acmeListenerOptions(tls, acme));
     acmeApp = https;
     const basePath = new URL(server.externalUrl).pathname.replace(/\/+$/, '');
     addRequestLog(acmeApp, { listener: 'acme', logger, metrics, route: (path) => acmeRoute(path, `${basePath}/`), acmeBasePath: `${basePath}/` });

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
+import { connect as tlsConnect } from 'node:tls';
 import { join } from 'node:path';
 import * as acme from 'acme-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,6 +99,25 @@ describe('certwright serve', () => {
       expect(res.headers['content-type'], what).toBe('application/problem+json');
       expect(JSON.parse(res.body), what).toMatchObject({ type: 'urn:ietf:params:acme:error:malformed', status });
       expect(res.headers['replay-nonce'], what).toMatch(/^[A-Za-z0-9_-]{22,}$/);
+    }
+  });
+
+  it('answers a request that is not HTTP/1.1 and header fields over the size limit with problem documents', async () => {
+    const { hostname, port } = new URL(server.directoryUrl);
+    const exchange = (text: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = tlsConnect({ host: hostname, port: Number(port), ca: rootPem }, () => socket.write(text));
+        let received = '';
+        socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+        socket.on('close', () => resolve(received));
+        socket.on('error', reject);
+      });
+    for (const [request, status] of [['HELLO\r\n\r\n', 400], [`GET /directory HTTP/1.1\r\nHost: x\r\nX-Long: ${'a'.repeat(20_000)}\r\n\r\n`, 431]] as const) {
+      const received = await exchange(request);
+      const [head = '', body = ''] = received.split('\r\n\r\n');
+      expect(head, received).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+      expect(head.toLowerCase(), received).toContain('content-type: application/problem+json');
+      expect(JSON.parse(body)).toMatchObject({ type: 'urn:ietf:params:acme:error:malformed', status });
     }
   });
 
