@@ -78,18 +78,22 @@ export interface IdentifierPolicy {
   check(ids: readonly RequestedIdentifier[]): Promise<Identifier[]>;
 }
 
-const MALFORMED_SHAPE = 'an identifier must be an object with string "type" and "value" fields';
+/** The rule an identifier of the wrong shape breaks, showing what was sent (its JSON, cut at 200 characters). */
+function malformedShape(sent: unknown): string {
+  const json = JSON.stringify(sent) ?? String(sent);
+  return `an identifier must be an object with string "type" and "value" fields, got ${json.length > 200 ? `${json.slice(0, 200)}…` : json}`;
+}
 
 function normalizeOne(id: RequestedIdentifier): Identifier {
   if (typeof id !== 'object' || id === null) {
-    throw identifierError({ type: '', value: '' }, 'malformed', MALFORMED_SHAPE);
+    throw identifierError({ type: '', value: '' }, 'malformed', malformedShape(id));
   }
   const { type, value } = id as { type: unknown; value: unknown };
   if (typeof type !== 'string' || typeof value !== 'string') {
     throw identifierError(
       { type: typeof type === 'string' ? type : '', value: typeof value === 'string' ? value : '' },
       'malformed',
-      MALFORMED_SHAPE,
+      malformedShape(id),
     );
   }
   if (type === 'dns') return { type: 'dns', value: normalizeDnsName(value) };

@@ -209,7 +209,11 @@ describe('createIdentifierPolicy: one rejected example per rule', () => {
 
   it('an identifier that is not two strings', async () => {
     const bad = { type: 'dns', value: 42 } as unknown as RequestedIdentifier;
-    await expectRejected(open, bad, 'malformed', { type: 'dns', value: '' }, 'string "type" and "value" fields');
+    await expectRejected(open, bad, 'malformed', { type: 'dns', value: '' }, 'string "type" and "value" fields, got {"type":"dns","value":42}');
+    await expectRejected(open, null as unknown as RequestedIdentifier, 'malformed', { type: '', value: '' }, 'string "type" and "value" fields, got null');
+    const long = { type: 'dns', value: ['x'.repeat(500)] } as unknown as RequestedIdentifier;
+    const err = await rejection(open, [long]);
+    expect(err.detail).toMatch(/got \{"type":"dns","value":\["x{170,}…$/);
   });
 
   it('an empty list', async () => {
