@@ -427,6 +427,12 @@ export class SqlOrderStore implements OrderStore {
     return row === undefined ? undefined : toChallenge(row);
   }
 
+  /** @inheritdoc */
+  async listChallengesByStatus(status: ChallengeStatus, options: { limit: number }): Promise<Challenge[]> {
+    const rows = await this.#ctx.open().selectFrom('challenges').selectAll().where('status', '=', status).orderBy('id').limit(options.limit).execute();
+    return rows.map(toChallenge);
+  }
+
   #challengeById(): QueryTemplate<Selectable<ChallengesTable>> {
     return this.#ctx.templates.get('challenges.byId', (db) => db.selectFrom('challenges').selectAll().where('id', '=', slot('id')));
   }

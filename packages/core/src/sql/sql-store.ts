@@ -211,6 +211,10 @@ export class SqlStore implements Store {
     return this.#orders.getChallenge(id);
   }
   /** @inheritdoc */
+  listChallengesByStatus(status: ChallengeStatus, options: { limit: number }): Promise<Challenge[]> {
+    return this.#orders.listChallengesByStatus(status, options);
+  }
+  /** @inheritdoc */
   transitionChallenge(
     id: string,
     from: ChallengeStatus | readonly ChallengeStatus[],

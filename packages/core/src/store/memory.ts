@@ -441,6 +441,13 @@ export class MemoryStore implements Store {
     return copy(next);
   }
 
+  /** @inheritdoc */
+  async listChallengesByStatus(status: ChallengeStatus, options: { limit: number }): Promise<Challenge[]> {
+    this.#open();
+    const matching = [...this.#challenges.values()].filter((c) => c.status === status);
+    return matching.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, options.limit).map((c) => copy(c));
+  }
+
   /** Throws `conflict` if the authorization's id or one of its challenges' ids is taken. */
   #checkNewAuthorizationIds(a: NewAuthorization): void {
     if (this.#authorizations.has(a.id)) throw duplicateKey('authorization', a.id);

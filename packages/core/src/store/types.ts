@@ -181,6 +181,12 @@ export interface OrderStore {
   getChallenge(id: string): Promise<Challenge | undefined>;
   /** Moves a challenge from one of `from` to `to` with `changes`; `undefined` if its status did not match. */
   transitionChallenge(id: string, from: ChallengeStatus | readonly ChallengeStatus[], to: ChallengeStatus, changes?: ChallengeChanges): Promise<Challenge | undefined>;
+  /**
+   * Challenges in `status`, by id, at most `limit`: the validations a crash
+   * interrupted are the challenges left `processing` (RFC 8555 §7.5.1). Not
+   * indexed: meant for a start-up pass, not for every request.
+   */
+  listChallengesByStatus(status: ChallengeStatus, options: { limit: number }): Promise<Challenge[]>;
 }
 
 /** Input for {@link CertificateStore.reserveSerial}. */

@@ -451,6 +451,18 @@ export function storeContract(name: string, open: OpenStore): void {
         expect(await store.listOrdersByStatus('processing', { updatedBefore: at(100), limit: 10 })).toEqual([]);
       });
 
+      test('listChallengesByStatus returns the challenges in a status by id, at most limit', async (store) => {
+        const { authorizations } = await orderFor(store, ['a.example.com', 'b.example.com', 'c.example.com']);
+        const started = [];
+        for (const authz of authorizations) started.push((await store.transitionChallenge(authz.challenges[0]!.id, 'pending', 'processing'))!);
+        await store.transitionChallenge(started[2]!.id, 'processing', 'valid', { validatedAt: at(5) });
+        const processing = started.slice(0, 2).sort((a, b) => (a.id < b.id ? -1 : 1));
+        expect(await store.listChallengesByStatus('processing', { limit: 10 })).toEqual(processing);
+        expect(await store.listChallengesByStatus('processing', { limit: 1 })).toEqual(processing.slice(0, 1));
+        expect((await store.listChallengesByStatus('valid', { limit: 10 })).map((c) => c.id)).toEqual([started[2]!.id]);
+        expect(await store.listChallengesByStatus('invalid', { limit: 10 })).toEqual([]);
+      });
+
       test('findOrderReplacing finds an order naming the certificate in replaces, ignoring invalid orders', async (store) => {
         const { order } = await orderFor(store, ['a.example.com'], { replaces: 'aki.cert1' });
         expect((await store.findOrderReplacing('aki.cert1'))?.id).toBe(order.id);
