@@ -13,6 +13,7 @@ export * from './nonce-service.js';
 export * from './issuer-chains.js';
 export { DEFAULT_PROCESSING_TIMEOUT_MS, DEFAULT_RECOVERY_BATCH_SIZE, DEFAULT_CERTIFICATE_SCAN_LIMIT } from './recovery.js';
 export type { OrderRecoveryReport, OrderRecoveryRun } from './recovery.js';
+export { DEFAULT_VALIDATION_RECOVERY_LIMIT } from './validation-recovery.js';
 export * from '../ratelimit/index.js';
 export { certIdOf, parseCertId, readCertificate } from './certificate-info.js';
 export type { CertId, CertificateInfo } from './certificate-info.js';

@@ -17,6 +17,7 @@ import type { ResponseParts } from './responses.js';
 import { allowedMethods, dispatch } from './router.js';
 import { createAcmeUrls, parseRoute } from './urls.js';
 import { recoverOrders } from './recovery.js';
+import { DEFAULT_VALIDATION_RECOVERY_LIMIT, recoverValidations } from './validation-recovery.js';
 import type { OrderRecoveryReport, OrderRecoveryRun } from './recovery.js';
 
 /** A running ACME engine. */
@@ -34,6 +35,16 @@ export interface AcmeServer {
    * processing timeout for this call (see {@link OrderRecoveryRun}).
    */
   recover(run?: OrderRecoveryRun): Promise<OrderRecoveryReport>;
+  /**
+   * Validates again, in the background, up to `limit` (default 1000)
+   * challenges a crash left `processing` (RFC 8555 §7.5.1), failing those
+   * whose authorization is no longer pending; resolves with the ids of the
+   * validations started. Only for a host that knows no other process is
+   * validating from its store — at start-up, before taking requests, on a
+   * database it owns alone — since a challenge being validated elsewhere
+   * is `processing` as well.
+   */
+  recoverValidations(options?: { limit?: number }): Promise<string[]>;
   /**
    * Runs {@link AcmeServer.recover} every `intervalMs` until `close()` (or
    * the returned stop function). Runs never overlap; a failed run is logged.
@@ -164,6 +175,7 @@ export function createAcmeServer(options: AcmeServerOptions): AcmeServer {
       await ctx.background.drain();
     },
     recover: (run) => recoverOrders(ctx, run),
+    recoverValidations: (options) => recoverValidations(ctx, options?.limit ?? DEFAULT_VALIDATION_RECOVERY_LIMIT),
     startRecovery({ intervalMs }) {
       positive('intervalMs', intervalMs);
       if (stopRecovery !== undefined) throw new RangeError('Periodic recovery is already running');

@@ -26,16 +26,39 @@ export function isExpired(ctx: EngineContext, authz: Authorization, now: Date): 
 
 /**
  * The authorization as of now: an expired one is moved to `expired`
- * (compare-and-set), and `expires` shows the effective expiry.
+ * (compare-and-set), and `expires` shows the effective expiry. A pending
+ * one whose challenge is already decided takes the challenge's outcome
+ * (RFC 8555 §7.1.6): validation stores the challenge first and the
+ * authorization after it, so a crash in between leaves exactly that.
  */
 export async function currentAuthorization(ctx: EngineContext, authz: Authorization): Promise<Authorization> {
   const now = ctx.clock.now();
-  let current = authz;
-  if (isExpired(ctx, authz, now)) {
+  let current = authz.status === 'pending' ? await settleFromChallenges(ctx, authz) : authz;
+  if (isExpired(ctx, current, now)) {
     const moved = await ctx.store.transitionAuthorization(authz.id, ['pending', 'valid'], 'expired');
-    current = moved ?? (await ctx.store.getAuthorization(authz.id)) ?? authz;
+    current = moved ?? (await ctx.store.getAuthorization(authz.id)) ?? current;
   }
   return { ...current, expires: authorizationExpiry(ctx, current) };
+}
+
+/**
+ * A pending authorization with a valid challenge becomes valid, one with an
+ * invalid challenge invalid (its other pending challenges with it), as
+ * validation would have left them; otherwise it is returned as it is.
+ */
+async function settleFromChallenges(ctx: EngineContext, authz: Authorization): Promise<Authorization> {
+  const decided = authz.challenges.find((c) => c.status === 'valid') ?? authz.challenges.find((c) => c.status === 'invalid');
+  if (decided === undefined) return authz;
+  const to = decided.status === 'valid' ? 'valid' : 'invalid';
+  const moved = await ctx.store.transitionAuthorization(authz.id, 'pending', to);
+  if (moved === undefined) return (await ctx.store.getAuthorization(authz.id)) ?? authz;
+  if (to === 'invalid') {
+    for (const other of authz.challenges) {
+      if (other.status === 'pending') await ctx.store.transitionChallenge(other.id, 'pending', 'invalid');
+    }
+  }
+  ctx.logger({ level: 'warn', event: 'acme.authorization.settled', authorization: authz.id, status: to, challenge: decided.id });
+  return to === 'invalid' ? ((await ctx.store.getAuthorization(authz.id)) ?? moved) : moved;
 }
 
 /** {@link currentAuthorization} of several ids, in order; unknown ids are left out. */
