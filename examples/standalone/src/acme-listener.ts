@@ -26,7 +26,8 @@ export interface RequestLimits {
 
 /**
  * Options for `Fastify(...)`: `tls` (PEM key and chain), the time limits,
- * `frameworkErrors` (an undecodable path gets the engine's 404 problem)
+ * `frameworkErrors` (an undecodable path, under the ACME base path or not,
+ * gets the engine's 404 problem)
  * and `clientErrorHandler` (400/431/408 problem documents for requests the
  * HTTP parser refuses or that arrive too slowly).
  */
@@ -41,7 +42,8 @@ export function acmeListenerOptions(
     // Fastify sets its own `requestTimeout` on the server afterwards, so both carry the same value.
     https: { key: tls.key, cert: tls.cert, requestTimeout: limits.requestTimeoutMs, headersTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.checkIntervalMs },
     requestTimeout: limits.requestTimeoutMs,
-    frameworkErrors: acmeFrameworkErrors(acme),
+    // Every path of the listener is the engine's (see `serve`), including those outside the ACME base path.
+    frameworkErrors: acmeFrameworkErrors({ ...acme, baseUrl: new URL(acme.baseUrl).origin }),
     clientErrorHandler: answerClientError,
   };
 }

@@ -163,7 +163,8 @@ export async function startServer(ctx: ServeContext): Promise<RunningServer> {
     acmeApp = https;
     const basePath = new URL(server.externalUrl).pathname.replace(/\/+$/, '');
     addRequestLog(acmeApp, { listener: 'acme', logger, metrics, route: (path) => acmeRoute(path, `${basePath}/`), acmeBasePath: `${basePath}/` });
-    await acmeApp.register(acmePlugin, { ...acme, prefix: basePath });
+    // The listener serves ACME only: the plugin takes every path, and the engine answers those outside the base URL with its 404 problem.
+    await acmeApp.register(acmePlugin, { ...acme, prefix: '' });
     statusApp = createStatusApp({ ocsp: runtime.ocsp, store: runtime.store, issuers: runtime.active, metrics, logger, clock });
 
     await listenOn(acmeApp, server.listen.host, server.listen.port, 'CERTWRIGHT_LISTEN');

@@ -107,7 +107,12 @@ describe('pnpm start (examples/standalone)', () => {
       const directory = await get(server.directoryUrl);
       expect(directory.status).toBe(200);
       expect(JSON.parse(directory.body).newNonce).toBe(`https://localhost:${port}/acme/new-nonce`);
-      expect((await get(`https://localhost:${port}/directory`)).status).toBe(404);
+      // Outside the base path the listener still answers as an ACME server: 404 problem documents, never Fastify's JSON.
+      for (const path of ['/directory', '/', '/%zz']) {
+        const outside = await get(`https://localhost:${port}${path}`);
+        expect(outside.status, path).toBe(404);
+        expect(JSON.parse(outside.body), path).toMatchObject({ type: 'urn:ietf:params:acme:error:malformed', status: 404 });
+      }
     } finally {
       expect(await server.stop()).toBe(0);
     }
