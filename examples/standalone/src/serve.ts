@@ -17,6 +17,7 @@ import type { CaMetrics } from './metrics.js';
 import { acmeRoute, addRequestLog } from './request-log.js';
 import { openRuntime, type CaRuntime } from './runtime.js';
 import { scheduleRetention } from './retention.js';
+import { recoverAtStart } from './start-recovery.js';
 import { createTlsRenewal, issueServerCertificate, serverNames } from './server-certificate.js';
 import { createStatusApp } from './status-app.js';
 import { createValidators, resolverServers } from './validators.js';
@@ -37,9 +38,6 @@ export interface RunningServer {
   /** Stops accepting, drains background work, closes listeners, store and key. Idempotent. */
   stop(): Promise<void>;
 }
-
-/** How long a `processing` record may sit before start-up recovery takes it as interrupted. */
-const RECOVERY_GRACE_MS = 5 * MINUTE;
 
 /**
  * The store as the ACME engine sees it: revocations through ACME
@@ -63,19 +61,6 @@ function storeWithStatusUpdates(runtime: CaRuntime, logger: Logger): AcmeStore {
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
-}
-
-/** Start-up recovery: interrupted issuances (write-ahead records), then orders left `processing`. */
-async function recoverAtStart(runtime: CaRuntime, engine: AcmeServer, clock: Clock): Promise<{ certificates: number; orders: number }> {
-  const outcomes = await runtime.issuance.recover({ updatedBefore: new Date(clock.now().getTime() - RECOVERY_GRACE_MS) });
-  let orders = 0;
-  for (;;) {
-    const report = await engine.recover();
-    const handled = report.completed.length + report.invalidated.length;
-    orders += handled;
-    if (handled < 100) break;
-  }
-  return { certificates: outcomes.length, orders };
 }
 
 /** Listens, turning a busy or forbidden address into an error that names the setting to change. */
@@ -152,7 +137,7 @@ export async function startServer(ctx: ServeContext): Promise<RunningServer> {
       // Likewise a challenge POST answers with the validation's outcome when it ends within 3 s: one poll fewer.
       challengeWaitMs: 3000,
     });
-    const recovered = await recoverAtStart(runtime, engine, clock);
+    const recovered = await recoverAtStart(runtime.issuance, engine, runtime.store.dialect, clock);
     engine.startRecovery({ intervalMs: MINUTE });
     stopRetention = scheduleRetention({ store: runtime.store, clock, logger, graceMs: DAY, batchSize: 1000, maxBatchesPerPass: 20, intervalMs: 10 * MINUTE });
 
@@ -191,7 +176,7 @@ export async function startServer(ctx: ServeContext): Promise<RunningServer> {
     }
     out(`  validation:          http-01 port ${server.http01Port}, tls-alpn-01 port ${server.tlsAlpn01Port}, DNS ${resolverServers(server).join(', ')}, private networks ${server.allowPrivateNetworks ? 'allowed' : 'refused'}`);
     out(`  certificate transparency: ${runtime.ct === undefined ? 'off' : `${runtime.ct.logs.length} logs, ${server.ctLogs!.required} SCTs required`}`);
-    out(`  recovered at start:  ${recovered.certificates} interrupted issuances, ${recovered.orders} processing orders`);
+    out(`  recovered at start:  ${recovered.certificates} interrupted issuances, ${recovered.orders} processing orders, ${recovered.validations} interrupted validations`);
     out(`  TLS certificate:     serial ${tls.serial} for ${tls.names.join(', ')}`);
     out('');
     out(`ACME directory listening on ${server.externalUrl}/directory`);

@@ -82,3 +82,30 @@ export function startServe(env: NodeJS.ProcessEnv, script: 'cli' | 'main' = 'cli
     });
   });
 }
+
+/** A server's environment from {@link loopbackServeEnv}, with the status listener's base URL. */
+export interface LoopbackServe {
+  readonly env: NodeJS.ProcessEnv;
+  readonly statusUrl: string;
+}
+
+/**
+ * The environment of `serve` on two free loopback ports, validating http-01
+ * against a responder on `http01Port` (private networks allowed) for IP
+ * identifiers (RFC 8738) in `ipRange`, with no DNS server involved.
+ */
+export async function loopbackServeEnv(dataDir: string, http01Port: number, ipRange: string): Promise<LoopbackServe> {
+  const [acmePort, statusPort] = [await freePort(), await freePort()];
+  return {
+    statusUrl: `http://127.0.0.1:${statusPort}`,
+    env: {
+      CERTWRIGHT_DATA_DIR: dataDir,
+      CERTWRIGHT_LISTEN: `127.0.0.1:${acmePort}`,
+      CERTWRIGHT_STATUS_LISTEN: `127.0.0.1:${statusPort}`,
+      CERTWRIGHT_HTTP01_PORT: String(http01Port),
+      CERTWRIGHT_ALLOW_PRIVATE_NETWORKS: 'true',
+      CERTWRIGHT_ALLOWED_IP_RANGES: ipRange,
+      CERTWRIGHT_DNS_RESOLVER: '127.0.0.1:53',
+    },
+  };
+}
