@@ -28,7 +28,9 @@ export interface AcmePluginOptions extends AdapterOptions {
  * for every supported method sends every path under the prefix to the
  * engine, which routes, answers 404/405 and issues nonces; so does the
  * plugin's not-found handler, which gets the methods Fastify has no route
- * for (WebDAV's PROPFIND and the like). A body over the
+ * for (WebDAV's PROPFIND and the like; registered at the root prefix, the
+ * plugin leaves a not-found handler the host set before in place, and one
+ * set after it is refused by Fastify). A body over the
  * limit gets the same 413 problem as the other adapters; other Fastify
  * errors in this context become a 500 problem document. Fastify reads no
  * body for GET and HEAD (its bodyless methods), so the limit applies to the
@@ -67,5 +69,11 @@ export async function acmePlugin(fastify: FastifyInstance, options: AcmePluginOp
   }
   // A method the HTTP parser accepts but Fastify has no route for (PROPFIND, SEARCH, ...) reaches the
   // not-found handler instead of the routes above: the engine answers it too (405 with Allow, or 404).
-  fastify.setNotFoundHandler(handler);
+  // Under a prefix the handler is the plugin's own; at the root prefix Fastify has one not-found handler
+  // for the whole app, and one the host set before registering the plugin is kept.
+  try {
+    fastify.setNotFoundHandler(handler);
+  } catch (err) {
+    if (fastify.prefix !== '') throw err;
+  }
 }

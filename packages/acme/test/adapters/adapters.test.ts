@@ -8,8 +8,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExpressRouter } from '../../src/express/index.js';
+import { acmePlugin } from '../../src/fastify/index.js';
 import { answerClientError, createNodeHandler } from '../../src/node/index.js';
 import { testEngine, testHierarchy } from './engine.js';
 import { HttpAcmeClient, json, send } from './http-client.js';
@@ -194,6 +196,17 @@ describe('fastify plugin encapsulation', () => {
     expect(json(res)).toMatchObject({ type: `${ERR}malformed`, status: 405, detail: 'PROPFIND is not allowed here; use POST' });
     expect(res.headers.get('allow')).toBe('POST');
     expect(res.headers.get('replay-nonce')).not.toBeNull();
+  });
+
+  it("at the root prefix, keeps a not-found handler the host set before registering the plugin", async () => {
+    const app = Fastify();
+    closers.push(() => app.close());
+    app.setNotFoundHandler(async (_request, reply) => reply.code(404).send('host 404'));
+    const engine = await testEngine('http://127.0.0.1/acme');
+    closers.push(() => engine.close());
+    await app.register(acmePlugin, { prefix: '', server: engine, baseUrl: 'http://127.0.0.1/acme' });
+    expect((await app.inject({ method: 'PROPFIND', url: '/acme/new-order' })).body).toBe('host 404');
+    expect((await app.inject({ method: 'GET', url: '/acme/directory' })).json()).toMatchObject({ newNonce: 'http://127.0.0.1/acme/new-nonce' });
   });
 
   it('acmeFrameworkErrors: an undecodable path under the prefix gets the engine\'s 404 problem; elsewhere Fastify\'s own 400', async () => {
