@@ -6,7 +6,7 @@
  */
 import { createVerifier, createIdentifierPolicy, DAY, HOUR, MemoryNonceStore, MINUTE, type Clock, type Logger, type Random, type Revocation } from '@certwright/core';
 import { createAcmeServer, issuerChains, type AcmeServer, type AcmeStore } from '@certwright/acme';
-import { acmePlugin } from '@certwright/acme/fastify';
+import { acmePlugin, createConnectListener } from '@certwright/acme/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { acmeListenerOptions } from './acme-listener.js';
 import { sha256Fingerprint } from './ca-files.js';
@@ -145,6 +145,8 @@ export async function startServer(ctx: ServeContext): Promise<RunningServer> {
     const tls = await issueServerCertificate(runtime.issuance, names);
     const acme = { server: engine, baseUrl: server.externalUrl };
     const https = Fastify(acmeListenerOptions(tls, acme));
+    // Node closes a CONNECT request's connection without an answer unless it has a listener: the engine answers it (405 problem).
+    https.server.on('connect', createConnectListener(engine, acme));
     acmeApp = https;
     const basePath = new URL(server.externalUrl).pathname.replace(/\/+$/, '');
     addRequestLog(acmeApp, { listener: 'acme', logger, metrics, route: (path) => acmeRoute(path, `${basePath}/`), acmeBasePath: `${basePath}/` });

@@ -102,7 +102,7 @@ describe('certwright serve', () => {
     }
   });
 
-  it('answers a request that is not HTTP/1.1 and header fields over the size limit with problem documents', async () => {
+  it('answers a request that is not HTTP/1.1, header fields over the size limit and CONNECT with problem documents', async () => {
     const { hostname, port } = new URL(server.directoryUrl);
     const exchange = (text: string): Promise<string> =>
       new Promise((resolve, reject) => {
@@ -112,7 +112,12 @@ describe('certwright serve', () => {
         socket.on('close', () => resolve(received));
         socket.on('error', reject);
       });
-    for (const [request, status] of [['HELLO\r\n\r\n', 400], [`GET /directory HTTP/1.1\r\nHost: x\r\nX-Long: ${'a'.repeat(20_000)}\r\n\r\n`, 431]] as const) {
+    const requests = [
+      ['HELLO\r\n\r\n', 400],
+      [`GET /directory HTTP/1.1\r\nHost: x\r\nX-Long: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+      ['CONNECT /new-order HTTP/1.1\r\nHost: x\r\n\r\n', 405],
+    ] as const;
+    for (const [request, status] of requests) {
       const received = await exchange(request);
       const [head = '', body = ''] = received.split('\r\n\r\n');
       expect(head, received).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));

@@ -10,3 +10,4 @@ export { acmeFrameworkErrors } from './framework-errors.js';
 export type { AcmeFrameworkErrorsOptions, FrameworkErrorsHandler } from './framework-errors.js';
 export type { AcmeRequestHandler, AdapterOptions } from '../node/options.js';
 export { answerClientError } from '../node/client-error.js';
+export { createConnectListener } from '../node/connect.js';

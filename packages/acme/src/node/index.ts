@@ -16,3 +16,4 @@ export type { BodyResult } from './read-body.js';
 export { adapterFailure, bodyBytes, payloadTooLarge } from './adapter-responses.js';
 export { failNodeResponse, writeNodeResponse } from './write-response.js';
 export { answerClientError } from './client-error.js';
+export { createConnectListener } from './connect.js';

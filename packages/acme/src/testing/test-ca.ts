@@ -31,6 +31,7 @@ import type { AcmeStore } from '../engine/options.js';
 import { autoValidValidator } from '../engine/validator.js';
 import type { Validator } from '../engine/validator.js';
 import { answerClientError } from '../node/client-error.js';
+import { createConnectListener } from '../node/connect.js';
 import { createNodeHandler } from '../node/handler.js';
 import { withNonceRejection, withRandomAuthorizationReuse } from './strict-store.js';
 
@@ -166,6 +167,7 @@ export async function createTestCa(options: TestCaOptions = {}): Promise<TestCa>
   }
   server.on('request', createNodeHandler(engine, { baseUrl }));
   server.on('clientError', answerClientError);
+  server.on('connect', createConnectListener(engine, { baseUrl }));
   let stopped: Promise<void> | undefined;
   return {
     directoryUrl: `${baseUrl}/directory`,

@@ -12,7 +12,7 @@ import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExpressRouter } from '../../src/express/index.js';
 import { acmePlugin } from '../../src/fastify/index.js';
-import { answerClientError, createNodeHandler } from '../../src/node/index.js';
+import { answerClientError, createConnectListener, createNodeHandler } from '../../src/node/index.js';
 import { testEngine, testHierarchy } from './engine.js';
 import { HttpAcmeClient, json, send } from './http-client.js';
 import { startExpress, startFastify, startNode } from './servers.js';
@@ -40,6 +40,17 @@ async function engineOn(server: Server, scheme: 'http' | 'https' = 'http'): Prom
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
   return { baseUrl, engine };
+}
+
+/** Sends `text` on a new connection to the server of `baseUrl`; resolves with everything it sends until it closes the connection. */
+function exchange(baseUrl: string, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(new URL(baseUrl).port), '127.0.0.1', () => socket.write(text));
+    let received = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+    socket.on('close', () => resolve(received));
+    socket.on('error', reject);
+  });
 }
 
 describe('node:http adapter', () => {
@@ -87,15 +98,6 @@ describe('node:http adapter', () => {
     const { baseUrl, engine } = await engineOn(server);
     server.on('request', createNodeHandler(engine, { baseUrl }));
     server.on('clientError', answerClientError);
-    /** Everything the server sends on one connection until it closes it. */
-    const exchange = (text: string): Promise<string> =>
-      new Promise((resolve, reject) => {
-        const socket = connect(Number(new URL(baseUrl).port), '127.0.0.1', () => socket.write(text));
-        let received = '';
-        socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
-        socket.on('close', () => resolve(received));
-        socket.on('error', reject);
-      });
     const cases: [string, number, RegExp][] = [
       ['HELLO\r\n\r\n', 400, /not a valid HTTP\/1\.1 request/],
       ['POST /acme/new-order HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400, /not a valid HTTP\/1\.1 request/],
@@ -103,11 +105,32 @@ describe('node:http adapter', () => {
       ['POST /acme/new-order HTTP/1.1\r\nHost: x\r\nContent-Type: application/jose+json\r\nContent-Length: 100\r\n\r\n{"protected":', 408, /not received completely in time/],
     ];
     for (const [request, status, detail] of cases) {
-      const received = await exchange(request);
+      const received = await exchange(baseUrl, request);
       const [head = '', body = ''] = received.split('\r\n\r\n');
       expect(head, received).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
       expect(head.toLowerCase()).toContain('content-type: application/problem+json');
       expect(JSON.parse(body)).toMatchObject({ type: `${ERR}malformed`, status, detail: expect.stringMatching(detail) as unknown });
+    }
+    expect((await send(`${baseUrl}/directory`)).status).toBe(200);
+  });
+
+  it('createConnectListener: a CONNECT request gets the engine\'s problem document (405 with Allow and a nonce, 404 off the ACME paths), not a silent close', async () => {
+    const server = createServer();
+    const { baseUrl, engine } = await engineOn(server);
+    server.on('request', createNodeHandler(engine, { baseUrl }));
+    server.on('connect', createConnectListener(engine, { baseUrl }));
+    const cases: [string, number, string][] = [
+      ['/acme/new-order', 405, 'CONNECT is not allowed here; use POST'],
+      ['ca.example:443', 404, 'No ACME resource at this URL'],
+    ];
+    for (const [target, status, detail] of cases) {
+      const received = await exchange(baseUrl, `CONNECT ${target} HTTP/1.1\r\nHost: ca.example:443\r\n\r\n`);
+      const [head = '', body = ''] = received.split('\r\n\r\n');
+      expect(head, received).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+      expect(head.toLowerCase()).toContain('content-type: application/problem+json');
+      expect(head.toLowerCase()).toMatch(/replay-nonce: [a-z0-9_-]{22,}/);
+      if (status === 405) expect(head.toLowerCase()).toContain('allow: post');
+      expect(JSON.parse(body)).toEqual({ type: `${ERR}malformed`, status, detail });
     }
     expect((await send(`${baseUrl}/directory`)).status).toBe(200);
   });
