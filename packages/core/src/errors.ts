@@ -42,7 +42,8 @@ export type ErrorCode =
   | 'conflict'
   | 'policyViolation'
   | 'badKey'
-  | 'inactiveAccount';
+  | 'inactiveAccount'
+  | 'unavailable';
 
 /** How one error code is presented to an ACME client. */
 export interface ProblemMapping {
@@ -97,6 +98,8 @@ export const PROBLEM_TABLE: Readonly<Record<ErrorCode, ProblemMapping>> = {
   badKey: { type: 'badCSR', status: 400, detail: 'The public key is not acceptable' },
   // RFC 8555 §7.3.6: a POST or POST-as-GET from a deactivated account MUST get 401 unauthorized.
   inactiveAccount: { type: 'unauthorized', status: 401, detail: 'The account is no longer valid' },
+  // A dependency (the database) is down for a while: 503 with Retry-After (RFC 9110 §15.6.4), not a 500 for a bug.
+  unavailable: { type: 'serverInternal', status: 503, detail: 'The server is temporarily unavailable; retry later' },
 };
 
 /** A per-identifier error inside a problem (RFC 8555 §6.7.1). */

@@ -8,6 +8,7 @@
 export { openSqlStore, parseSqlUrl } from './open.js';
 export type { OpenSqlStoreOptions, ParsedSqlUrl, SqlKyselyOptions, SqlUrlOptions } from './open.js';
 export { SqlStore } from './sql-store.js';
+export { DEFAULT_DATABASE_TIMEOUT_MS, isConnectionFailure } from './guarded-pools.js';
 export { LATEST_SCHEMA_VERSION, MIGRATION_LOCK_TABLE, MIGRATION_TABLE, migrateToLatest, schemaVersion } from './migrate.js';
 export type { MigrationOutcome } from './migrate.js';
 export { SQL_DIALECTS, isUniqueViolation } from './dialect.js';

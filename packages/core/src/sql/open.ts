@@ -6,6 +6,8 @@ import { SqlStore } from './sql-store.js';
 import { loadDriver } from './load-driver.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 import { WalSync } from './wal-sync.js';
+import { CertwrightError } from '../errors.js';
+import { DEFAULT_DATABASE_TIMEOUT_MS, guardMysqlPool, guardPostgresPool, type MysqlPoolLike, type PgPoolLike } from './guarded-pools.js';
 import { resolve as resolvePath } from 'node:path';
 
 /** Options to open a store on a database URL; the store owns (and closes) its connections. */
@@ -50,6 +52,18 @@ export interface SqlUrlOptions {
   sqliteBusyTimeoutMs?: number;
   /** Connections in the PostgreSQL or MySQL pool (default 10). */
   poolSize?: number;
+  /**
+   * PostgreSQL and MySQL: how long, in ms, the store waits to get a
+   * connection (opening one, or a free one from a full pool) and for the
+   * answer to each statement (default 10 000; 0: no bound). When it runs out,
+   * or the connection fails, the operation throws a 503 `unavailable`
+   * `CertwrightError` with `Retry-After` and the driver's error as its
+   * cause, the connection is discarded, and the pool opens a new one for the
+   * next operation, so the store recovers by itself once the database is
+   * back. The bound covers migrations too: give a long migration
+   * `timeoutMs: 0`.
+   */
+  timeoutMs?: number;
 }
 
 /** Options to use a Kysely instance the host application owns (and closes). */
@@ -114,8 +128,11 @@ export async function openSqlStore(options: OpenSqlStoreOptions): Promise<SqlSto
   try {
     await sql`select 1`.execute(db);
   } catch (err) {
-    await db.destroy();
-    throw err;
+    // Closing a pool whose connections failed may fail as well: the first error is the one to report.
+    await db.destroy().catch(() => undefined);
+    // Opening is not a request: say what failed rather than "retry later".
+    const cause = err instanceof CertwrightError && err.code === 'unavailable' ? err.cause : err;
+    throw new Error(`cannot reach the database: ${cause instanceof Error ? cause.message : String(cause)}`, { cause: err });
   }
   const groupCommit = parsed.dialect === 'sqlite' && parsed.path !== ':memory:' && options.sqliteGroupCommit !== false;
   return new SqlStore(db, parsed.dialect, true, { groupCommit });
@@ -127,19 +144,25 @@ async function openKysely(parsed: ParsedSqlUrl, options: SqlUrlOptions): Promise
       return new Kysely<Schema>({ dialect: await sqliteDialect(parsed.path, options) });
     case 'postgres': {
       const pg = await loadDriver('pg', () => import('pg'));
-      const pool = new pg.default.Pool({ connectionString: parsed.url, max: options.poolSize ?? DEFAULT_POOL_SIZE });
-      // An idle connection that dies (server restart, administrator termination) is an
-      // 'error' event on the pool; the pool drops that connection and the next query opens
-      // a new one. Without a listener Node would turn the event into a process crash.
-      pool.on('error', () => undefined);
-      return new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+      const timeoutMs = databaseTimeout(options);
+      const bound = timeoutMs === 0 ? {} : { connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs };
+      // keepAlive: a peer that vanished (host down, partition) is noticed on idle connections too.
+      const pool = new pg.default.Pool({ connectionString: parsed.url, max: options.poolSize ?? DEFAULT_POOL_SIZE, keepAlive: true, ...bound });
+      return new Kysely<Schema>({ dialect: new PostgresDialect({ pool: guardPostgresPool(pool as unknown as PgPoolLike) }) });
     }
     case 'mysql': {
       const mysql = await loadDriver('mysql2', () => import('mysql2'));
-      const pool = mysql.createPool({ uri: parsed.url, connectionLimit: options.poolSize ?? DEFAULT_POOL_SIZE });
-      return new Kysely<Schema>({ dialect: new MysqlDialect({ pool }) });
+      const timeoutMs = databaseTimeout(options);
+      const pool = mysql.createPool({ uri: parsed.url, connectionLimit: options.poolSize ?? DEFAULT_POOL_SIZE, enableKeepAlive: true, ...(timeoutMs === 0 ? {} : { connectTimeout: timeoutMs }) });
+      return new Kysely<Schema>({ dialect: new MysqlDialect({ pool: guardMysqlPool(pool as unknown as MysqlPoolLike, timeoutMs) }) });
     }
   }
+}
+
+function databaseTimeout(options: SqlUrlOptions): number {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_DATABASE_TIMEOUT_MS;
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 0) throw new RangeError(`openSqlStore: timeoutMs must be a whole number of ms, 0 or more, got ${String(timeoutMs)}`);
+  return timeoutMs;
 }
 
 async function sqliteDialect(path: string, options: SqlUrlOptions): Promise<ImmediateSqliteDialect> {
