@@ -140,11 +140,14 @@ export function createAcmeServer(options: AcmeServerOptions): AcmeServer {
   let closed = false;
   let stopRecovery: (() => void) | undefined;
 
-  async function finish(parts: ResponseParts, method: string): Promise<AcmeResponse> {
+  async function finish(parts: ResponseParts, method: string, resource: unknown): Promise<AcmeResponse> {
     try {
       parts.headers['Replay-Nonce'] = await ctx.nonces.issue();
     } catch (err) {
-      ctx.logger({ level: 'error', event: 'acme.nonce.issueFailed', error: err instanceof Error ? err.message : String(err) });
+      ctx.logger({ level: 'error', event: 'acme.nonce.issueFailed', error: err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err) });
+      // newNonce exists to hand out a nonce (RFC 8555 §7.2): without one, its 200/204 would be a lie; answer the failure
+      // (503 with Retry-After while the database is down). Other responses go out without a nonce.
+      if (resource === 'newNonce' && parts.status < 400) parts = problemResponse(err);
     }
     parts.headers['Cache-Control'] ??= 'no-store';
     addLink(parts, link(ctx.urls.directory, 'index'));
@@ -163,10 +166,12 @@ export function createAcmeServer(options: AcmeServerOptions): AcmeServer {
       } catch (err) {
         parts = problemResponse(err);
         if (!(err instanceof CertwrightError)) ctx.logger({ level: 'error', event: 'acme.request.internalError', error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+        // A dependency that is down (503, e.g. the database): the client sees "retry later", the log says why.
+        else if (err.code === 'unavailable') ctx.logger({ level: 'error', event: 'acme.request.unavailable', error: err.cause instanceof Error ? err.cause.message : String(err.cause ?? err.detail) });
         log['problem'] = JSON.parse(parts.body as string).type;
       }
       ctx.logger({ level: parts.status >= 500 ? 'error' : 'info', event: 'acme.request', ...log, status: parts.status });
-      return finish(parts, method);
+      return finish(parts, method, log['resource']);
     },
     drain: () => ctx.background.drain(),
     async close() {

@@ -1,0 +1,61 @@
+import { CertwrightError, MemoryStore, type Store } from '@certwright/core';
+import { describe, expect, it } from 'vitest';
+import { TestClient, URL_OF, jsonBody, makeCa } from './helpers.js';
+
+/**
+ * A MemoryStore whose every method throws the SQL store's "database
+ * unreachable" error (503 `unavailable`) while `down` is set.
+ */
+function storeThatGoesDown(): { store: Store; setDown(down: boolean): void } {
+  const inner = new MemoryStore();
+  let down = false;
+  const store = new Proxy(inner, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        if (down) return Promise.reject(new CertwrightError('unavailable', 'The CA cannot reach its database at the moment; retry later', { retryAfterSeconds: 5, cause: new Error('connect ECONNREFUSED') }));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store, setDown: (d) => (down = d) };
+}
+
+describe('ACME engine: while the store is unavailable', () => {
+  it('answers newNonce with a 503 serverInternal problem and Retry-After instead of a success without a nonce (RFC 8555 §7.2)', async () => {
+    const { store, setDown } = storeThatGoesDown();
+    const ca = await makeCa({}, store);
+    setDown(true);
+    for (const method of ['HEAD', 'GET']) {
+      const res = await ca.server.handle({ method, url: URL_OF.newNonce, headers: {}, body: undefined });
+      expect(res.status).toBe(503);
+      expect(res.headers['Retry-After']).toBe('5');
+      expect(res.headers['Content-Type']).toBe('application/problem+json');
+      expect(res.headers['Replay-Nonce']).toBeUndefined();
+      if (method === 'GET') expect(jsonBody(res)).toEqual({ type: 'urn:ietf:params:acme:error:serverInternal', status: 503, detail: 'The CA cannot reach its database at the moment; retry later' });
+      else expect(res.body).toBeUndefined();
+    }
+    // The directory needs no database: it is still served, without a nonce.
+    const directory = await ca.server.handle({ method: 'GET', url: URL_OF.directory, headers: {}, body: undefined });
+    expect(directory.status).toBe(200);
+    setDown(false);
+    const back = await ca.server.handle({ method: 'HEAD', url: URL_OF.newNonce, headers: {}, body: undefined });
+    expect(back.status).toBe(200);
+    expect(back.headers['Replay-Nonce']).toMatch(/^[A-Za-z0-9_-]{22,}$/);
+  });
+
+  it('answers a POST whose store calls fail with 503 and Retry-After, and serves it again once the store is back', async () => {
+    const { store, setDown } = storeThatGoesDown();
+    const ca = await makeCa({}, store);
+    const client = new TestClient(ca.server);
+    await client.register();
+    setDown(true);
+    const res = await client.post(URL_OF.newOrder, { identifiers: [{ type: 'dns', value: 'down.example.com' }] });
+    expect(res.status).toBe(503);
+    expect(res.headers['Retry-After']).toBe('5');
+    expect(jsonBody(res)).toMatchObject({ type: 'urn:ietf:params:acme:error:serverInternal', status: 503 });
+    setDown(false);
+    expect((await client.post(URL_OF.newOrder, { identifiers: [{ type: 'dns', value: 'down.example.com' }] })).status).toBe(201);
+  });
+});
