@@ -38,4 +38,6 @@ export interface EngineContext {
   readonly rateLimiter: RateLimiter | undefined;
   /** Orders whose issuance runs in this process now; recovery leaves them alone. */
   readonly issuing: Set<string>;
+  /** Aborted by `close()`: background work stops waiting (for a store to come back, say) and settles. */
+  readonly shutdown: AbortSignal;
 }

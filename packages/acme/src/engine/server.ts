@@ -5,6 +5,7 @@
  * errors are problem documents (RFC 7807) built by `toProblem`.
  * @module
  */
+import { setMaxListeners } from 'node:events';
 import { CertwrightError } from '@certwright/core';
 import { createJwsVerifier } from '../jws/index.js';
 import { createBackgroundTasks } from './background.js';
@@ -78,7 +79,7 @@ function checkRecoveryOptions(options: AcmeServerOptions): void {
   }
 }
 
-function buildContext(options: AcmeServerOptions): EngineContext {
+function buildContext(options: AcmeServerOptions, shutdown: AbortSignal): EngineContext {
   checkRecoveryOptions(options);
   const urls = createAcmeUrls(options.baseUrl);
   const lifetimes = options.lifetimes;
@@ -119,6 +120,7 @@ function buildContext(options: AcmeServerOptions): EngineContext {
     lookupMacKey: options.lookupMacKey ?? (async (keyId) => (await store.getEabKey(keyId))?.hmacKey),
     rateLimiter: options.rateLimiter,
     issuing: new Set(),
+    shutdown,
   };
 }
 
@@ -136,7 +138,10 @@ async function route(ctx: EngineContext, req: AcmeRequest, method: string, log: 
  * `RangeError` on an invalid configuration.
  */
 export function createAcmeServer(options: AcmeServerOptions): AcmeServer {
-  const ctx = buildContext(options);
+  const shutdown = new AbortController();
+  // Every background task waiting for the store listens to it: no leak warning past ten.
+  setMaxListeners(0, shutdown.signal);
+  const ctx = buildContext(options, shutdown.signal);
   let closed = false;
   let stopRecovery: (() => void) | undefined;
 
@@ -176,6 +181,7 @@ export function createAcmeServer(options: AcmeServerOptions): AcmeServer {
     drain: () => ctx.background.drain(),
     async close() {
       closed = true;
+      shutdown.abort();
       stopRecovery?.();
       await ctx.background.drain();
     },

@@ -6,7 +6,8 @@
  * A failure counts against `failedValidationsPerAccountIdentifier`.
  * @module
  */
-import { CertwrightError, toProblem } from '@certwright/core';
+import { setTimeout as wait } from 'node:timers/promises';
+import { CertwrightError, isCertwrightError, toProblem } from '@certwright/core';
 import type { Account, Authorization, Challenge } from '@certwright/core';
 import type { EngineContext } from './context.js';
 import { currentOrder } from './state.js';
@@ -45,8 +46,37 @@ async function refreshAccountOrders(ctx: EngineContext, accountId: string, autho
 }
 
 /**
+ * Pauses between attempts to record an outcome while the store is
+ * unavailable, in ms: about ten minutes in all, then the outcome is given up
+ * (the challenge stays `processing`, as after a crash).
+ */
+export const RECORD_RETRY_DELAYS_MS: readonly number[] = [500, 1000, 2000, 4000, 8000, 15_000, ...Array<number>(38).fill(15_000)];
+
+/**
+ * Runs `write` until it succeeds. While it fails with `unavailable` (the
+ * store cannot reach its database), it is tried again after each of
+ * {@link RECORD_RETRY_DELAYS_MS}: this process is the only one that knows the
+ * outcome, and without it the challenge would stay `processing` and the
+ * client would poll a validation nobody finishes. Stops at `close()`.
+ */
+async function untilRecorded(ctx: EngineContext, challengeId: string, write: () => Promise<void>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      const delay = RECORD_RETRY_DELAYS_MS[attempt];
+      if (!isCertwrightError(err, 'unavailable') || delay === undefined || ctx.shutdown.aborted) throw err;
+      if (attempt === 0) ctx.logger({ level: 'warn', event: 'acme.challenge.recordDelayed', challenge: challengeId, error: err.cause instanceof Error ? err.cause.message : err.detail });
+      await wait(delay, undefined, { signal: ctx.shutdown }).catch(() => undefined);
+    }
+  }
+}
+
+/**
  * Validates one challenge that the caller has already moved to
- * `processing`, and records the outcome. Never throws.
+ * `processing`, and records the outcome, waiting for the store while it is
+ * unavailable ({@link untilRecorded}). Each step of the recording is done
+ * once across attempts.
  */
 export async function validateChallenge(ctx: EngineContext, account: Account, authz: Authorization, challenge: Challenge): Promise<void> {
   let outcome: { ok: true; record: unknown[] } | { ok: false; error: unknown };
@@ -57,19 +87,28 @@ export async function validateChallenge(ctx: EngineContext, account: Account, au
     outcome = { ok: false, error: err };
   }
   const now = ctx.clock.now();
+  let moved: boolean | undefined;
   if (outcome.ok) {
-    const done = await ctx.store.transitionChallenge(challenge.id, 'processing', 'valid', { validatedAt: now, validationRecord: outcome.record });
-    if (done !== undefined) await ctx.store.transitionAuthorization(authz.id, 'pending', 'valid');
+    const { record } = outcome;
+    await untilRecorded(ctx, challenge.id, async () => {
+      moved ??= (await ctx.store.transitionChallenge(challenge.id, 'processing', 'valid', { validatedAt: now, validationRecord: record })) !== undefined;
+      if (moved) await ctx.store.transitionAuthorization(authz.id, 'pending', 'valid');
+    });
     ctx.logger({ level: 'info', event: 'acme.challenge.valid', challenge: challenge.id, authorization: authz.id, type: challenge.type, identifier: authz.identifier.value });
   } else {
     const problem = toProblem(outcome.error).document;
-    const done = await ctx.store.transitionChallenge(challenge.id, 'processing', 'invalid', { error: problem });
-    if (done !== undefined) await spendAfter(ctx, failedValidationKey(account.id, authz.identifier));
-    if (done !== undefined && (await ctx.store.transitionAuthorization(authz.id, 'pending', 'invalid')) !== undefined) {
-      for (const other of authz.challenges) {
-        if (other.id !== challenge.id) await ctx.store.transitionChallenge(other.id, 'pending', 'invalid');
+    let spent = false;
+    await untilRecorded(ctx, challenge.id, async () => {
+      moved ??= (await ctx.store.transitionChallenge(challenge.id, 'processing', 'invalid', { error: problem })) !== undefined;
+      if (!moved) return;
+      if (!spent) await spendAfter(ctx, failedValidationKey(account.id, authz.identifier));
+      spent = true;
+      if ((await ctx.store.transitionAuthorization(authz.id, 'pending', 'invalid')) !== undefined) {
+        for (const other of authz.challenges) {
+          if (other.id !== challenge.id) await ctx.store.transitionChallenge(other.id, 'pending', 'invalid');
+        }
       }
-    }
+    });
     ctx.logger({ level: 'info', event: 'acme.challenge.invalid', challenge: challenge.id, authorization: authz.id, type: challenge.type, identifier: authz.identifier.value, problem: problem.type });
   }
   await refreshAccountOrders(ctx, account.id, authz.id);

@@ -1,6 +1,28 @@
 import { CertwrightError, MemoryStore, type Store } from '@certwright/core';
 import { describe, expect, it } from 'vitest';
-import { TestClient, URL_OF, jsonBody, makeCa } from './helpers.js';
+import { autoValidValidator } from '../../src/engine/validator.js';
+import type { Validator } from '../../src/engine/index.js';
+import { TestClient, URL_OF, dns, jsonBody, makeCa } from './helpers.js';
+
+/** An http-01 validator that approves once `release()` is called, and says when a validation has started. */
+function heldValidator(): Validator & { started: Promise<void>; release(): void } {
+  const base = autoValidValidator('http-01', ['dns', 'ip']);
+  let release = (): void => undefined;
+  let started = (): void => undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  const v = {
+    type: 'http-01',
+    identifierTypes: ['dns', 'ip'] as ('dns' | 'ip')[],
+    started: new Promise<void>((r) => (started = r)),
+    release: () => release(),
+    async validate(input: Parameters<Validator['validate']>[0]) {
+      started();
+      await gate;
+      return base.validate(input);
+    },
+  };
+  return v;
+}
 
 /**
  * A MemoryStore whose every method throws the SQL store's "database
@@ -57,5 +79,46 @@ describe('ACME engine: while the store is unavailable', () => {
     expect(jsonBody(res)).toMatchObject({ type: 'urn:ietf:params:acme:error:serverInternal', status: 503 });
     setDown(false);
     expect((await client.post(URL_OF.newOrder, { identifiers: [{ type: 'dns', value: 'down.example.com' }] })).status).toBe(201);
+  });
+
+  it('records a validation that ended while the store was unavailable once the store is back, instead of leaving the challenge processing', async () => {
+    const { store, setDown } = storeThatGoesDown();
+    const validator = heldValidator();
+    const ca = await makeCa({ validators: [validator] }, store);
+    const client = new TestClient(ca.server);
+    await client.register();
+    const order = jsonBody(await client.newOrder([dns('late.example.com')]));
+    const authzUrl = (order['authorizations'] as string[])[0]!;
+    const authz = jsonBody(await client.post(authzUrl, ''));
+    const challenge = (authz['challenges'] as { type: string; url: string }[]).find((c) => c.type === 'http-01')!;
+    expect((await client.post(challenge.url, {})).status).toBe(200);
+    await validator.started;
+    // The database goes away while the validation runs; it ends meanwhile; the database comes back a little later.
+    setDown(true);
+    validator.release();
+    await new Promise((r) => setTimeout(r, 300));
+    setDown(false);
+    await ca.server.drain();
+    client.nonce = undefined;
+    expect(jsonBody(await client.post(authzUrl, ''))['status']).toBe('valid');
+    expect(jsonBody(await client.post(challenge.url, ''))['status']).toBe('valid');
+  });
+
+  it('stops waiting for the store at close()', async () => {
+    const { store, setDown } = storeThatGoesDown();
+    const validator = heldValidator();
+    const ca = await makeCa({ validators: [validator] }, store);
+    const client = new TestClient(ca.server);
+    await client.register();
+    const order = jsonBody(await client.newOrder([dns('closing.example.com')]));
+    const authz = jsonBody(await client.post((order['authorizations'] as string[])[0]!, ''));
+    await client.post((authz['challenges'] as { type: string; url: string }[]).find((c) => c.type === 'http-01')!.url, {});
+    await validator.started;
+    setDown(true);
+    validator.release();
+    await new Promise((r) => setTimeout(r, 50));
+    const started = performance.now();
+    await ca.server.close();
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 });
