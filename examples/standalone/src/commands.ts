@@ -20,11 +20,16 @@ export interface CommandIo {
   err(line: string): void;
 }
 
-async function withStore<T>(config: StandaloneConfig, run: (store: SqlStore) => Promise<T>): Promise<T> {
+/**
+ * Runs `run` on the store, each statement bound by the configured database
+ * timeout; `unbounded` (migrations, which may build an index on a large
+ * table) waits as long as the database takes.
+ */
+async function withStore<T>(config: StandaloneConfig, run: (store: SqlStore) => Promise<T>, unbounded = false): Promise<T> {
   if (!existsSync(config.dataDir)) {
     throw new Error(`the data directory ${config.dataDir} does not exist: run \`certwright init\` first, or set CERTWRIGHT_DATA_DIR to an existing CA's directory`);
   }
-  const store = await openSqlStore({ url: config.databaseUrl });
+  const store = await openSqlStore({ url: config.databaseUrl, timeoutMs: unbounded ? 0 : config.databaseTimeoutMs });
   try {
     return await run(store);
   } finally {
@@ -47,7 +52,7 @@ async function withCurrentStore<T>(config: StandaloneConfig, run: (store: SqlSto
 export async function runInit(config: StandaloneConfig, io: CommandIo, clock: Clock): Promise<number> {
   const ca = await loadOrCreateCa(config, clock, cryptoRandom(), 'create');
   try {
-    const migration = await withStore(config, (store) => store.migrate());
+    const migration = await withStore(config, (store) => store.migrate(), true);
     io.out(`Created a new CA in ${config.dataDir}:`);
     io.out(`  root certificate:  ${ca.paths.rootCert}`);
     io.out(`  root SHA-256:      ${sha256Fingerprint(ca.root.certificate)}`);
@@ -64,7 +69,7 @@ export async function runInit(config: StandaloneConfig, io: CommandIo, clock: Cl
 
 /** `migrate`: applies pending migrations and prints the versions. */
 export async function runMigrate(config: StandaloneConfig, io: CommandIo): Promise<number> {
-  const outcome = await withStore(config, (store) => store.migrate());
+  const outcome = await withStore(config, (store) => store.migrate(), true);
   if (outcome.applied.length === 0) io.out(`The database ${redactUrl(config.databaseUrl)} is up to date (schema version ${outcome.after}).`);
   else io.out(`Migrated ${redactUrl(config.databaseUrl)} from schema version ${outcome.before} to ${outcome.after} (applied ${outcome.applied.join(', ')}).`);
   return 0;

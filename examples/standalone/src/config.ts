@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { DEFAULT_DATABASE_TIMEOUT_MS } from '@certwright/core/sql';
 
 /** The standalone CA's configuration after defaults and overrides. */
 export interface StandaloneConfig {
@@ -7,6 +8,12 @@ export interface StandaloneConfig {
   dataDir: string;
   /** `sqlite:<path>` / a file path, `postgres://…` or `mysql://…`. */
   databaseUrl: string;
+  /**
+   * PostgreSQL/MariaDB: how long, in ms, the CA waits for a database
+   * connection and for each statement's answer before the request fails
+   * with 503 (`openSqlStore`'s `timeoutMs`; default 10 000).
+   */
+  databaseTimeoutMs: number;
   /**
    * Keep the issuing CA's key in a PKCS#11 token (an HSM, or SoftHSM) instead
    * of a file. The PIN is read from the environment variable `pinEnv` at each
@@ -120,7 +127,8 @@ function rejectUnknown(obj: Record<string, unknown>, known: readonly string[], p
 /**
  * Reads the configuration: defaults, then the JSON file named by
  * `CERTWRIGHT_CONFIG` (or `<dataDir>/certwright.json` when it exists), then
- * environment overrides (`CERTWRIGHT_DATA_DIR`, `CERTWRIGHT_DATABASE_URL`).
+ * environment overrides (`CERTWRIGHT_DATA_DIR`, `CERTWRIGHT_DATABASE_URL`,
+ * `CERTWRIGHT_DATABASE_TIMEOUT_MS`).
  * Every invalid value is reported as a {@link ConfigError} naming its field.
  */
 export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): StandaloneConfig {
@@ -142,7 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): StandaloneConfi
       throw new ConfigError(file, `not valid JSON: ${(err as Error).message}`);
     }
   }
-  rejectUnknown(fromFile, ['databaseUrl', 'ca', 'hsm', 'server'], '');
+  rejectUnknown(fromFile, ['databaseUrl', 'databaseTimeoutMs', 'ca', 'hsm', 'server'], '');
   const hsm = loadHsmConfig(env, fromFile['hsm']);
   const server = loadServerConfig(env, fromFile['server'], cwd);
   const caIn = fromFile['ca'] === undefined ? {} : expectObject(fromFile['ca'], 'ca');
@@ -167,7 +175,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): StandaloneConfi
   if (!/^(sqlite:|postgres(ql)?:\/\/|mysql:\/\/|mariadb:\/\/)/.test(databaseUrl) && !isAbsolute(databaseUrl)) {
     throw new ConfigError(env['CERTWRIGHT_DATABASE_URL'] ? 'CERTWRIGHT_DATABASE_URL' : 'databaseUrl', 'must be sqlite:<path>, an absolute file path, postgres://… or mysql://…');
   }
-  return { dataDir, databaseUrl, server, ca, ...(hsm === undefined ? {} : { hsm }) };
+  const timeoutEnv = env['CERTWRIGHT_DATABASE_TIMEOUT_MS'];
+  const rawTimeout = timeoutEnv !== undefined ? (/^[0-9]{1,7}$/.test(timeoutEnv) ? Number(timeoutEnv) : timeoutEnv) : (fromFile['databaseTimeoutMs'] ?? DEFAULT_DATABASE_TIMEOUT_MS);
+  const databaseTimeoutMs = expectPositiveInt(rawTimeout, timeoutEnv !== undefined ? 'CERTWRIGHT_DATABASE_TIMEOUT_MS' : 'databaseTimeoutMs', 600_000);
+  return { dataDir, databaseUrl, databaseTimeoutMs, server, ca, ...(hsm === undefined ? {} : { hsm }) };
 }
 
 /**

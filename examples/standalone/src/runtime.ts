@@ -24,7 +24,7 @@ import { openSqlStore, type SqlStore } from '@certwright/core/sql';
 import { createSctCollector, type CtSubmitter } from '@certwright/ct';
 import { createCrlPublisher, createOcspResponder, type CrlPublisher, type OcspResponder } from '@certwright/ocsp';
 import { loadOrCreateCa, type LoadedCa } from './ca-files.js';
-import { ConfigError, type StandaloneConfig } from './config.js';
+import { ConfigError, redactUrl, type StandaloneConfig } from './config.js';
 import type { CaMetrics } from './metrics.js';
 
 /** The listener path of OCSP (POST to it, GET below it). */
@@ -99,6 +99,13 @@ function issuingCa(issuer: Issuer, metrics: CaMetrics | undefined): Issuer {
   return createIssuer({ certificate: issuer.certificate, chain: issuer.chain.slice(1), signer: timedSigner(issuer.signer, issuer.id, metrics), id: issuer.id, status: issuer.status });
 }
 
+/** A start-up failure to reach the database, naming it (without its password) and where it is configured. */
+function unreachableDatabase(url: string, err: unknown): unknown {
+  const prefix = 'cannot reach the database: ';
+  if (!(err instanceof Error) || !err.message.startsWith(prefix)) return err;
+  return new Error(`cannot reach the database ${redactUrl(url)}: ${err.message.slice(prefix.length)}; check CERTWRIGHT_DATABASE_URL (or databaseUrl) and that the database server is up`, { cause: err });
+}
+
 /**
  * Opens the CA (creating it in an empty data directory when `missingCa` is
  * `create`), the store (migrated to the latest schema), the issuance engine
@@ -112,7 +119,9 @@ export async function openRuntime(config: StandaloneConfig, options: RuntimeOpti
     for (const step of cleanup.reverse()) await step();
   };
   try {
-    const store = await openSqlStore({ url: config.databaseUrl });
+    const store = await openSqlStore({ url: config.databaseUrl, timeoutMs: config.databaseTimeoutMs }).catch((err: unknown) => {
+      throw unreachableDatabase(config.databaseUrl, err);
+    });
     cleanup.push(() => store.close());
     await store.migrate();
     const issuers = new IssuerSet(ca.issuers.map((issuer) => issuingCa(issuer, options.metrics)));

@@ -5,7 +5,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
-import { createVerifier, type Clock, type Logger } from '@certwright/core';
+import { CertwrightError, createVerifier, type Clock, type Logger } from '@certwright/core';
 import type { SqlStore } from '@certwright/core/sql';
 import type { Issuer } from '@certwright/core';
 import type { OcspResponder } from '@certwright/ocsp';
@@ -29,17 +29,37 @@ export interface ReadinessReport {
   checks: { store: string; issuingKey: string };
 }
 
+/** How long `/readyz` waits for the database's `select 1` (probes often give up after 1–2 s). */
+export const READINESS_STORE_TIMEOUT_MS = 2000;
+
+/** `ok`, or `failed: …` naming the driver's error (or the timeout) when the database does not answer. */
+async function checkStore(store: SqlStore): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`failed: the database did not answer within ${READINESS_STORE_TIMEOUT_MS} ms`), READINESS_STORE_TIMEOUT_MS);
+  });
+  const probe = sql`select 1`.execute(store.db).then(
+    () => 'ok',
+    (err: unknown) => {
+      // A 503 from the store says "retry later"; the operator needs the driver's reason.
+      const cause = err instanceof CertwrightError && err.code === 'unavailable' && err.cause instanceof Error ? err.cause : err;
+      return `failed: ${cause instanceof Error ? cause.message : String(cause)}`;
+    },
+  );
+  try {
+    return await Promise.race([probe, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
- * Readiness: the store answers `select 1`, and every active issuing key
+ * Readiness: the store answers `select 1` within {@link READINESS_STORE_TIMEOUT_MS}, and every active issuing key
  * signs a probe message that verifies with its certificate's key.
  */
 export async function checkReadiness(store: SqlStore, issuers: readonly Issuer[], clock: Clock): Promise<ReadinessReport> {
   const checks = { store: 'ok', issuingKey: 'ok' };
-  try {
-    await sql`select 1`.execute(store.db);
-  } catch (err) {
-    checks.store = `failed: ${(err as Error).message}`;
-  }
+  checks.store = await checkStore(store);
   for (const issuer of issuers) {
     try {
       const probe = new TextEncoder().encode(`certwright readiness ${clock.now().toISOString()}`);
