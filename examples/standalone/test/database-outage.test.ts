@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { request, type Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,6 @@ import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildCsr, generateSoftwareSigner } from '@certwright/core';
 import { openSqlStore, type SqlStore } from '@certwright/core/sql';
-import { startChallengeServer, type ChallengeServer } from '../../../bench/src/acme-load/challenge-server.js';
 import { fetchDirectory, type Directory } from '../../../bench/src/acme-load/client.js';
 import { keepAliveAgent } from '../../../bench/src/acme-load/http.js';
 import { b64u, generateAccountKey, signJws, type AccountKey } from '../../../bench/src/acme-load/jws.js';
@@ -27,8 +27,8 @@ import { startTcpProxy, type TcpProxy } from '../../../packages/core/test/sql/tc
  * with Retry-After, or a badNonce; /readyz must say 503 and why, /healthz
  * 200. Once the proxy forwards again the server must be ready and issue
  * without a restart, every order and authorization the clients saw must
- * still read, and no write-ahead certificate row may be left outside the
- * recovery's reach. A server started while the database is down must exit
+ * still read, a validation that ended during a cut must be recorded, and
+ * no write-ahead certificate row may be left outside the recovery's reach. A server started while the database is down must exit
  * non-zero with a message naming the database.
  */
 const servers = [
@@ -59,6 +59,44 @@ async function withStore<T>(url: string, run: (db: SqlStore['db']) => Promise<T>
   } finally {
     await store.close();
   }
+}
+
+/** The http-01 responder (RFC 8555 §8.3), which can hold one token's answer until the test releases it. */
+interface Responder {
+  readonly port: number;
+  /** Key authorizations by token. */
+  readonly answers: Map<string, string>;
+  /** Holds the answer for `token`: `asked` resolves when the CA asks for it, `release` sends it. */
+  hold(token: string): { asked: Promise<void>; release(): void };
+  close(): Promise<void>;
+}
+
+/** Listens on every address: Linux delivers every 127/8 address there, so each issuance can use its own. */
+async function startResponder(): Promise<Responder> {
+  const answers = new Map<string, string>();
+  const held = new Map<string, { asked: () => void; released: Promise<void> }>();
+  const server = createServer((req, res) => {
+    const token = /^\/\.well-known\/acme-challenge\/([A-Za-z0-9_-]+)$/.exec(req.url ?? '')?.[1] ?? '';
+    const hold = held.get(token);
+    hold?.asked();
+    void (hold?.released ?? Promise.resolve()).then(() => {
+      const answer = answers.get(token);
+      res.writeHead(answer === undefined ? 404 : 200, { 'content-type': 'text/plain' }).end(answer ?? 'no such challenge');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    answers,
+    hold(token) {
+      let asked = (): void => undefined;
+      let release = (): void => undefined;
+      const entry = { asked: () => asked(), released: new Promise<void>((r) => (release = r)) };
+      held.set(token, entry);
+      return { asked: new Promise<void>((r) => (asked = r)), release: () => release() };
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 /** Runs the CLI without blocking this process (whose event loop runs the proxy). */
@@ -169,7 +207,7 @@ class Client {
   }
 
   /** A whole issuance for `ip` (RFC 8555 §7.4); returns the PEM chain. */
-  async issue(ip: string, challenges: ChallengeServer): Promise<string> {
+  async issue(ip: string, challenges: Responder): Promise<string> {
     const created = await this.post(this.directory.newOrder, { identifiers: [{ type: 'ip', value: ip }] });
     const orderUrl = header(created, 'location')!;
     this.seen.add(orderUrl);
@@ -224,13 +262,13 @@ for (const { name, admin: configured } of servers) {
     const pg = admin.startsWith('postgres');
 
     /** A database of its own, the proxy in front of the database server, and the CA's environment. */
-    async function setUp(): Promise<{ database: string; proxy: TcpProxy; env: Record<string, string>; statusBase: string; challenges: ChallengeServer; drop: () => Promise<void> }> {
+    async function setUp(): Promise<{ database: string; proxy: TcpProxy; env: Record<string, string>; statusBase: string; challenges: Responder; drop: () => Promise<void> }> {
       const database = `cw_outage_${randomBytes(6).toString('hex')}`;
       const quoted = pg ? `"${database}"` : `\`${database}\``;
       await withStore(admin, (db) => sql.raw(`create database ${quoted}`).execute(db));
       const upstream = new URL(admin);
       const proxy = await startTcpProxy(upstream.hostname, Number(upstream.port || (pg ? 5432 : 3306)));
-      const challenges = await startChallengeServer();
+      const challenges = await startResponder();
       const dir = mkdtempSync(join(tmpdir(), 'certwright-outage-'));
       dirs.push(dir);
       const statusPort = await freePort();
@@ -322,6 +360,31 @@ for (const { name, admin: configured } of servers) {
         running = false;
         await Promise.all(loops);
         expect(server.child.exitCode).toBeNull();
+
+        // A validation that ends while the database is away is recorded once it is back: its authorization turns
+        // valid instead of staying pending beside a challenge stuck `processing`.
+        const v = clients[3]!;
+        const created = await v.post(directory.newOrder, { identifiers: [{ type: 'ip', value: nextIp() }] });
+        const authzUrl = (JSON.parse(created.body) as { authorizations: string[] }).authorizations[0]!;
+        v.seen.add(header(created, 'location')!).add(authzUrl);
+        const challenge = (JSON.parse((await v.post(authzUrl, undefined)).body) as { challenges: { type: string; url: string; token: string }[] }).challenges.find((c) => c.type === 'http-01')!;
+        challenges.answers.set(challenge.token, `${challenge.token}.${v.key.thumbprint}`);
+        const held = challenges.hold(challenge.token);
+        const posted = v.post(challenge.url, {}).catch((err: unknown) => err);
+        await held.asked;
+        proxy.setMode('refuse');
+        held.release();
+        await sleep(700);
+        proxy.setMode('forward');
+        await posted;
+        let authzStatus = 'pending';
+        for (let i = 0; authzStatus === 'pending' && i < 40; i++) {
+          await sleep(250);
+          const read = await v.post(authzUrl, undefined).catch((err: unknown) => (err instanceof Refused ? undefined : Promise.reject(err)));
+          if (read !== undefined) authzStatus = (JSON.parse(read.body) as { status: string }).status;
+        }
+        expect(authzStatus).toBe('valid');
+        expect(server.stdout()).toContain('"event":"acme.challenge.recordDelayed"');
 
         // Every order and authorization any client was shown still reads.
         for (const c of clients) {
