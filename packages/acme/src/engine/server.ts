@@ -175,8 +175,10 @@ export function createAcmeServer(options: AcmeServerOptions): AcmeServer {
         else if (err.code === 'unavailable') ctx.logger({ level: 'error', event: 'acme.request.unavailable', error: err.cause instanceof Error ? err.cause.message : String(err.cause ?? err.detail) });
         log['problem'] = JSON.parse(parts.body as string).type;
       }
-      ctx.logger({ level: parts.status >= 500 ? 'error' : 'info', event: 'acme.request', ...log, status: parts.status });
-      return finish(parts, method, log['resource']);
+      const response = await finish(parts, method, log['resource']);
+      // Logged once the response is final: a newNonce without a nonce to give turns into a 503 in finish().
+      ctx.logger({ level: response.status >= 500 ? 'error' : 'info', event: 'acme.request', ...log, status: response.status });
+      return response;
     },
     drain: () => ctx.background.drain(),
     async close() {

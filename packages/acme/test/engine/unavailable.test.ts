@@ -47,7 +47,8 @@ function storeThatGoesDown(): { store: Store; setDown(down: boolean): void } {
 describe('ACME engine: while the store is unavailable', () => {
   it('answers newNonce with a 503 serverInternal problem and Retry-After instead of a success without a nonce (RFC 8555 §7.2)', async () => {
     const { store, setDown } = storeThatGoesDown();
-    const ca = await makeCa({}, store);
+    const events: Record<string, unknown>[] = [];
+    const ca = await makeCa({ logger: (e) => void events.push(e) }, store);
     setDown(true);
     for (const method of ['HEAD', 'GET']) {
       const res = await ca.server.handle({ method, url: URL_OF.newNonce, headers: {}, body: undefined });
@@ -58,6 +59,8 @@ describe('ACME engine: while the store is unavailable', () => {
       if (method === 'GET') expect(jsonBody(res)).toEqual({ type: 'urn:ietf:params:acme:error:serverInternal', status: 503, detail: 'The CA cannot reach its database at the moment; retry later' });
       else expect(res.body).toBeUndefined();
     }
+    expect(events.filter((e) => e['event'] === 'acme.request').map((e) => e['status'])).toEqual([503, 503]);
+    expect(events.filter((e) => e['event'] === 'acme.nonce.issueFailed').map((e) => e['error'])).toEqual(['connect ECONNREFUSED', 'connect ECONNREFUSED']);
     // The directory needs no database: it is still served, without a nonce.
     const directory = await ca.server.handle({ method: 'GET', url: URL_OF.directory, headers: {}, body: undefined });
     expect(directory.status).toBe(200);
