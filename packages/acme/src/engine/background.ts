@@ -18,7 +18,9 @@ export function createBackgroundTasks(logger: Logger): BackgroundTasks {
       const promise: Promise<void> = Promise.resolve()
         .then(task)
         .catch((err: unknown) => {
-          logger({ level: 'error', event: 'acme.background.failed', task: name, error: err instanceof Error ? err.message : String(err) });
+          // The cause says why a store call failed ("retry later" alone would not: the database is down, and how).
+          const cause = err instanceof Error && err.cause instanceof Error ? { cause: err.cause.message } : {};
+          logger({ level: 'error', event: 'acme.background.failed', task: name, error: err instanceof Error ? err.message : String(err), ...cause });
         })
         .finally(() => {
           running.delete(promise);

@@ -233,10 +233,14 @@ describe('background tasks', () => {
     tasks.run('bad', async () => {
       throw new Error('boom');
     });
+    tasks.run('store down', async () => {
+      throw new Error('retry later', { cause: new Error('connect ECONNREFUSED 127.0.0.1:5432') });
+    });
     await tasks.drain();
     expect(done).toEqual(['outer', 'inner']);
     expect(tasks.size).toBe(0);
     expect(logger.events).toContainEqual(expect.objectContaining({ event: 'acme.background.failed', task: 'bad', error: 'boom' }));
+    expect(logger.events).toContainEqual(expect.objectContaining({ task: 'store down', error: 'retry later', cause: 'connect ECONNREFUSED 127.0.0.1:5432' }));
   });
 });
 
