@@ -6,8 +6,8 @@
  * A failure counts against `failedValidationsPerAccountIdentifier`.
  * @module
  */
-import { setTimeout as wait } from 'node:timers/promises';
-import { CertwrightError, isCertwrightError, toProblem } from '@certwright/core';
+import { CertwrightError, toProblem } from '@certwright/core';
+import { untilRecorded } from './until-recorded.js';
 import type { Account, Authorization, Challenge } from '@certwright/core';
 import type { EngineContext } from './context.js';
 import { currentOrder } from './state.js';
@@ -46,33 +46,6 @@ async function refreshAccountOrders(ctx: EngineContext, accountId: string, autho
 }
 
 /**
- * Pauses between attempts to record an outcome while the store is
- * unavailable, in ms: about ten minutes in all, then the outcome is given up
- * (the challenge stays `processing`, as after a crash).
- */
-export const RECORD_RETRY_DELAYS_MS: readonly number[] = [500, 1000, 2000, 4000, 8000, 15_000, ...Array<number>(38).fill(15_000)];
-
-/**
- * Runs `write` until it succeeds. While it fails with `unavailable` (the
- * store cannot reach its database), it is tried again after each of
- * {@link RECORD_RETRY_DELAYS_MS}: this process is the only one that knows the
- * outcome, and without it the challenge would stay `processing` and the
- * client would poll a validation nobody finishes. Stops at `close()`.
- */
-async function untilRecorded(ctx: EngineContext, challengeId: string, write: () => Promise<void>): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await write();
-    } catch (err) {
-      const delay = RECORD_RETRY_DELAYS_MS[attempt];
-      if (!isCertwrightError(err, 'unavailable') || delay === undefined || ctx.shutdown.aborted) throw err;
-      if (attempt === 0) ctx.logger({ level: 'warn', event: 'acme.challenge.recordDelayed', challenge: challengeId, error: err.cause instanceof Error ? err.cause.message : err.detail });
-      await wait(delay, undefined, { signal: ctx.shutdown }).catch(() => undefined);
-    }
-  }
-}
-
-/**
  * Validates one challenge that the caller has already moved to
  * `processing`, and records the outcome, waiting for the store while it is
  * unavailable ({@link untilRecorded}). Each step of the recording is done
@@ -90,7 +63,7 @@ export async function validateChallenge(ctx: EngineContext, account: Account, au
   let moved: boolean | undefined;
   if (outcome.ok) {
     const { record } = outcome;
-    await untilRecorded(ctx, challenge.id, async () => {
+    await untilRecorded(ctx, 'acme.challenge.recordDelayed', { challenge: challenge.id }, async () => {
       moved ??= (await ctx.store.transitionChallenge(challenge.id, 'processing', 'valid', { validatedAt: now, validationRecord: record })) !== undefined;
       if (moved) await ctx.store.transitionAuthorization(authz.id, 'pending', 'valid');
     });
@@ -98,7 +71,7 @@ export async function validateChallenge(ctx: EngineContext, account: Account, au
   } else {
     const problem = toProblem(outcome.error).document;
     let spent = false;
-    await untilRecorded(ctx, challenge.id, async () => {
+    await untilRecorded(ctx, 'acme.challenge.recordDelayed', { challenge: challenge.id }, async () => {
       moved ??= (await ctx.store.transitionChallenge(challenge.id, 'processing', 'invalid', { error: problem })) !== undefined;
       if (!moved) return;
       if (!spent) await spendAfter(ctx, failedValidationKey(account.id, authz.identifier));

@@ -25,19 +25,28 @@ import { orderView } from '../engine/views.js';
 import { settlesWithin } from '../engine/settle.js';
 import { recheckCaaForOrder } from '../validation/caa-recheck.js';
 import { refundAll, takeAll } from '../engine/rate-limits.js';
+import { untilRecorded } from '../engine/until-recorded.js';
 import { certificateKeys } from '../ratelimit/index.js';
 import type { RateLimitKey } from '../ratelimit/index.js';
 
 async function issueInBackground(ctx: EngineContext, order: Order, prepared: PreparedIssuance, taken: readonly RateLimitKey[]): Promise<void> {
   try {
-    const issued = await ctx.issuance.issue(prepared);
-    await ctx.store.transitionOrder(order.id, 'processing', 'valid', { certificateSerial: issued.serial, updatedAt: ctx.clock.now() });
+    let issued: Awaited<ReturnType<typeof ctx.issuance.issue>>;
+    try {
+      issued = await ctx.issuance.issue(prepared);
+    } catch (err) {
+      await refundAll(ctx, taken);
+      const problem = toProblem(err).document;
+      await ctx.store.transitionOrder(order.id, 'processing', 'invalid', { error: problem, updatedAt: ctx.clock.now() });
+      ctx.logger({ level: 'warn', event: 'acme.order.issuanceFailed', order: order.id, account: order.accountId, problem: problem.type, detail: problem.detail });
+      return;
+    }
+    // The certificate exists: the order becomes valid as soon as the database lets it (never invalid; if this gives up,
+    // order recovery completes it from the issued record).
+    await untilRecorded(ctx, 'acme.order.recordDelayed', { order: order.id, serial: issued.serial }, async () => {
+      await ctx.store.transitionOrder(order.id, 'processing', 'valid', { certificateSerial: issued.serial, updatedAt: ctx.clock.now() });
+    });
     ctx.logger({ level: 'info', event: 'acme.order.valid', order: order.id, account: order.accountId, serial: issued.serial });
-  } catch (err) {
-    await refundAll(ctx, taken);
-    const problem = toProblem(err).document;
-    await ctx.store.transitionOrder(order.id, 'processing', 'invalid', { error: problem, updatedAt: ctx.clock.now() });
-    ctx.logger({ level: 'warn', event: 'acme.order.issuanceFailed', order: order.id, account: order.accountId, problem: problem.type, detail: problem.detail });
   } finally {
     ctx.issuing.delete(order.id);
   }

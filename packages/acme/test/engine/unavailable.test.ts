@@ -2,7 +2,7 @@ import { CertwrightError, MemoryStore, type Store } from '@certwright/core';
 import { describe, expect, it } from 'vitest';
 import { autoValidValidator } from '../../src/engine/validator.js';
 import type { Validator } from '../../src/engine/index.js';
-import { TestClient, URL_OF, dns, jsonBody, makeCa } from './helpers.js';
+import { TestClient, URL_OF, dns, jsonBody, makeCa, makeCsr } from './helpers.js';
 
 /** An http-01 validator that approves once `release()` is called, and says when a validation has started. */
 function heldValidator(): Validator & { started: Promise<void>; release(): void } {
@@ -28,20 +28,23 @@ function heldValidator(): Validator & { started: Promise<void>; release(): void 
  * A MemoryStore whose every method throws the SQL store's "database
  * unreachable" error (503 `unavailable`) while `down` is set.
  */
-function storeThatGoesDown(): { store: Store; setDown(down: boolean): void } {
+function storeThatGoesDown(): { store: Store; setDown(down: boolean): void; failNext(method: string, times: number): void } {
   const inner = new MemoryStore();
   let down = false;
+  const failures = new Map<string, number>();
   const store = new Proxy(inner, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
-        if (down) return Promise.reject(new CertwrightError('unavailable', 'The CA cannot reach its database at the moment; retry later', { retryAfterSeconds: 5, cause: new Error('connect ECONNREFUSED') }));
+        const left = failures.get(String(property)) ?? 0;
+        if (left > 0) failures.set(String(property), left - 1);
+        if (down || left > 0) return Promise.reject(new CertwrightError('unavailable', 'The CA cannot reach its database at the moment; retry later', { retryAfterSeconds: 5, cause: new Error('connect ECONNREFUSED') }));
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },
   });
-  return { store, setDown: (d) => (down = d) };
+  return { store, setDown: (d) => (down = d), failNext: (method, times) => void failures.set(method, times) };
 }
 
 describe('ACME engine: while the store is unavailable', () => {
@@ -105,6 +108,27 @@ describe('ACME engine: while the store is unavailable', () => {
     client.nonce = undefined;
     expect(jsonBody(await client.post(authzUrl, ''))['status']).toBe('valid');
     expect(jsonBody(await client.post(challenge.url, ''))['status']).toBe('valid');
+  });
+
+  it('makes the order of a certificate issued just before the store went away valid once it is back, not invalid or processing', async () => {
+    const { store, failNext } = storeThatGoesDown();
+    const ca = await makeCa({}, store);
+    const client = new TestClient(ca.server);
+    const { url, order } = await client.readyOrder(ca, [dns('issued.example.com')]);
+    expect(order['status']).toBe('ready');
+    const { csr } = await makeCsr([dns('issued.example.com')]);
+    // The order's move to valid is the first store call after the certificate is recorded: it fails twice.
+    const issue = ca.issuance.issue.bind(ca.issuance);
+    ca.issuance.issue = async (prepared) => {
+      const issued = await issue(prepared);
+      failNext('transitionOrder', 2);
+      return issued;
+    };
+    expect((await client.post(String(order['finalize']), { csr: Buffer.from(csr).toString('base64url') })).status).toBe(200);
+    await ca.server.drain();
+    const done = jsonBody(await client.post(url, ''));
+    expect(done['status']).toBe('valid');
+    expect(done['certificate']).toMatch(/\/cert\//);
   });
 
   it('stops waiting for the store at close()', async () => {
