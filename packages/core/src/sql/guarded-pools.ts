@@ -53,9 +53,15 @@ export function isConnectionFailure(err: unknown): boolean {
   return PG_CONNECTION_MESSAGES.test(e.message);
 }
 
-/** The error a request sees while the database is unreachable: 503 `serverInternal` with `Retry-After`. */
+/**
+ * The error a request sees while the database is unreachable: 503
+ * `serverInternal` with `Retry-After`. Clients get only the detail; the
+ * message, which logs print, also names the driver's error.
+ */
 export function databaseUnavailable(cause: unknown): CertwrightError {
-  return new CertwrightError('unavailable', 'The CA cannot reach its database at the moment; retry later', { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS, cause });
+  const err = new CertwrightError('unavailable', 'The CA cannot reach its database at the moment; retry later', { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS, cause });
+  err.message = `${err.detail} (${cause instanceof Error ? cause.message : String(cause)})`;
+  return err;
 }
 
 /** What the guard needs of a `pg` client. */

@@ -122,6 +122,10 @@ for (const backend of backends) {
       expect(problem.document.type).toBe('urn:ietf:params:acme:error:serverInternal');
       expect(problem.headers['Retry-After']).toBe('5');
       expect(isConnectionFailure((err as CertwrightError).cause)).toBe(true);
+      // Logs print the message, which names the driver's error; the client's detail does not.
+      const driverMessage = ((err as CertwrightError).cause as Error).message;
+      expect((err as Error).message).toContain(driverMessage);
+      expect(problem.document.detail).toBe('The CA cannot reach its database at the moment; retry later');
       for (let i = 0; i < 3; i++) expect((await sql<{ one: number }>`select 1 as one`.execute(db)).rows[0]!.one).toBe(1);
     });
 
