@@ -31,9 +31,13 @@ const CONNECTION_ERROR_CODES = new Set([
   'EAI_AGAIN',
   'PROTOCOL_CONNECTION_LOST',
   'PROTOCOL_SEQUENCE_TIMEOUT',
-  // MariaDB/MySQL: the session was killed (KILL), the server is shutting down.
+  // MariaDB/MySQL: the session was killed (KILL), the server is shutting down, or it is read-only (a replica after a
+  // failover): a new connection may reach the new primary.
   'ER_CONNECTION_KILLED',
   'ER_SERVER_SHUTDOWN',
+  'ER_OPTION_PREVENTS_STATEMENT',
+  // PostgreSQL 25006 read_only_sql_transaction: connected to a standby (after a failover, through a stale address).
+  '25006',
 ]);
 
 /** `pg` reports these without a code. */
@@ -41,9 +45,10 @@ const PG_CONNECTION_MESSAGES = /^(Connection terminated|Query read timeout|timeo
 
 /**
  * Whether `err` says the connection, not the statement, failed: a socket
- * error, a driver timeout, a `mysql2` fatal error, or a PostgreSQL
- * SQLSTATE of class 08 (connection exception) or 57P01–57P03 (the server
- * shut the session down or is not accepting connections yet).
+ * error, a driver timeout, a `mysql2` fatal error, a PostgreSQL SQLSTATE of
+ * class 08 (connection exception) or 57P01–57P03 (the server shut the
+ * session down or is not accepting connections yet), or a server that is
+ * read-only (a standby or replica reached after a failover).
  */
 export function isConnectionFailure(err: unknown): boolean {
   if (!(err instanceof Error)) return false;

@@ -27,6 +27,8 @@ describe('isConnectionFailure', () => {
     ['PostgreSQL: connection exception (08006)', error('connection failure', { code: '08006' })],
     ['mysql2: a fatal error', error('Connection lost: The server closed the connection.', { code: 'PROTOCOL_CONNECTION_LOST', fatal: true })],
     ['mysql2: no answer within the statement timeout', error('Query inactivity timeout', { code: 'PROTOCOL_SEQUENCE_TIMEOUT' })],
+    ['PostgreSQL: a standby refusing a write (25006)', error('cannot execute INSERT in a read-only transaction', { code: '25006' })],
+    ['MariaDB: a read-only server', error('The MariaDB server is running with the --read-only option so it cannot execute this statement', { code: 'ER_OPTION_PREVENTS_STATEMENT' })],
   ])('counts %s', (_what, err) => expect(isConnectionFailure(err)).toBe(true));
   it.each([
     ['a unique violation (PostgreSQL)', error('duplicate key value violates unique constraint', { code: '23505' })],
