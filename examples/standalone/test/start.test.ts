@@ -142,12 +142,22 @@ describe('configuration', () => {
     expect(loadConfig({ CERTWRIGHT_DATA_DIR: dir }, '/').databaseUrl).toBe(`sqlite:${join(dir, 'certwright.sqlite')}`);
   });
 
+  it('bounds the wait for the database: 10 s by default, CERTWRIGHT_DATABASE_TIMEOUT_MS or databaseTimeoutMs otherwise', () => {
+    const dir = freshDir();
+    expect(loadConfig({ CERTWRIGHT_DATA_DIR: dir }, '/').databaseTimeoutMs).toBe(10_000);
+    expect(loadConfig({ CERTWRIGHT_DATA_DIR: dir, CERTWRIGHT_DATABASE_TIMEOUT_MS: '2500' }, '/').databaseTimeoutMs).toBe(2500);
+    expect(() => loadConfig({ CERTWRIGHT_DATA_DIR: dir, CERTWRIGHT_DATABASE_TIMEOUT_MS: '5s' }, '/')).toThrow(/CERTWRIGHT_DATABASE_TIMEOUT_MS: must be a whole number from 1 to 600000/);
+    writeFileSync(join(dir, 'certwright.json'), JSON.stringify({ databaseTimeoutMs: 30_000 }));
+    expect(loadConfig({ CERTWRIGHT_DATA_DIR: dir }, '/').databaseTimeoutMs).toBe(30_000);
+  });
+
   it.each([
     [{ unknownSetting: 1 }, 'unknownSetting', 'unknown setting'],
     [{ ca: { rootValidityDays: -1 } }, 'ca.rootValidityDays', 'whole number'],
     [{ ca: { rootValidityDays: 10, intermediateValidityDays: 20 } }, 'ca.intermediateValidityDays', 'must not exceed'],
     [{ ca: { rootCommonName: '' } }, 'ca.rootCommonName', 'non-empty'],
     [{ databaseUrl: 'relative/path.db' }, 'databaseUrl', 'sqlite:'],
+    [{ databaseTimeoutMs: 0 }, 'databaseTimeoutMs', 'from 1 to 600000'],
   ])('rejects %j naming %s', (file, field, message) => {
     const dir = freshDir();
     writeFileSync(join(dir, 'certwright.json'), JSON.stringify(file));
