@@ -175,3 +175,61 @@ for (const backend of backends) {
     });
   });
 }
+
+describe.runIf(process.env['CERTWRIGHT_TEST_POSTGRES_URL'] !== undefined)('SqlStore on PostgreSQL when its database refuses sessions (ALLOW_CONNECTIONS false)', () => {
+  it('fails with 503 unavailable naming the refusal, and works again once connections are allowed', async () => {
+    const admin = await openSqlStore({ url: process.env['CERTWRIGHT_TEST_POSTGRES_URL']! });
+    const database = `cw_refuse_${randomBytes(6).toString('hex')}`;
+    await sql.raw(`create database "${database}"`).execute(admin.db);
+    const url = new URL(process.env['CERTWRIGHT_TEST_POSTGRES_URL']!);
+    url.pathname = `/${database}`;
+    const store = await openSqlStore({ url: url.toString(), timeoutMs: 2000 });
+    try {
+      await sql.raw(`alter database "${database}" allow_connections false`).execute(admin.db);
+      await sql.raw(`select pg_terminate_backend(pid) from pg_stat_activity where datname = '${database}'`).execute(admin.db);
+      for (let i = 0; i < 3; i++) {
+        const err = await sql`select 1`.execute(store.db).then(() => undefined, (e: unknown) => e as CertwrightError);
+        expect(err?.code).toBe('unavailable');
+      }
+      const last = await sql`select 1`.execute(store.db).then(() => undefined, (e: unknown) => e as Error);
+      expect(last?.message).toMatch(/is not currently accepting connections/);
+      await sql.raw(`alter database "${database}" allow_connections true`).execute(admin.db);
+      expect((await sql<{ one: number }>`select 1 as one`.execute(store.db)).rows[0]!.one).toBe(1);
+    } finally {
+      await store.close();
+      await sql.raw(`drop database if exists "${database}" with (force)`).execute(admin.db);
+      await admin.close();
+    }
+  });
+});
+
+describe.runIf(process.env['CERTWRIGHT_TEST_MYSQL_URL'] !== undefined)('SqlStore on MariaDB/MySQL when its account is locked and its sessions killed', () => {
+  it('fails with 503 unavailable naming the refusal, and works again once the account is unlocked', async () => {
+    const admin = await openSqlStore({ url: process.env['CERTWRIGHT_TEST_MYSQL_URL']! });
+    const user = `cw_lock_${randomBytes(6).toString('hex')}`;
+    const account = `'${user}'@'%'`;
+    await sql.raw(`create user ${account} identified by 'outage'`).execute(admin.db);
+    const url = new URL(process.env['CERTWRIGHT_TEST_MYSQL_URL']!);
+    await sql.raw(`grant select on \`${url.pathname.slice(1)}\`.* to ${account}`).execute(admin.db);
+    url.username = user;
+    url.password = 'outage';
+    const store = await openSqlStore({ url: url.toString(), timeoutMs: 2000 });
+    try {
+      await sql.raw(`alter user ${account} account lock`).execute(admin.db);
+      const { rows } = await sql<{ id: number | string }>`select id from information_schema.processlist where user = ${user}`.execute(admin.db);
+      for (const row of rows) await sql.raw(`kill ${Number(row.id)}`).execute(admin.db);
+      for (let i = 0; i < 3; i++) {
+        const err = await sql`select 1`.execute(store.db).then(() => undefined, (e: unknown) => e as CertwrightError);
+        expect(err?.code).toBe('unavailable');
+      }
+      const last = await sql`select 1`.execute(store.db).then(() => undefined, (e: unknown) => e as Error);
+      expect(last?.message).toMatch(/account is locked/);
+      await sql.raw(`alter user ${account} account unlock`).execute(admin.db);
+      expect((await sql<{ one: number }>`select 1 as one`.execute(store.db)).rows[0]!.one).toBe(1);
+    } finally {
+      await store.close();
+      await sql.raw(`drop user if exists ${account}`).execute(admin.db);
+      await admin.close();
+    }
+  });
+});
