@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { request, type Agent } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildCsr, generateSoftwareSigner } from '@certwright/core';
 import { openSqlStore, type SqlStore } from '@certwright/core/sql';
+import { startTestLog } from '@certwright/ct/testing';
 import { fetchDirectory, type Directory } from '../../../bench/src/acme-load/client.js';
 import { keepAliveAgent } from '../../../bench/src/acme-load/http.js';
 import { b64u, generateAccountKey, signJws, type AccountKey } from '../../../bench/src/acme-load/jws.js';
@@ -28,7 +29,9 @@ import { startTcpProxy, type TcpProxy } from '../../../packages/core/test/sql/tc
  * 200. Once the proxy forwards again the server must be ready and issue
  * without a restart, every order and authorization the clients saw must
  * still read, a validation that ended during a cut must be recorded, and
- * no write-ahead certificate row may be left outside the recovery's reach. A server started while the database is down must exit
+ * no write-ahead certificate row may be left outside the recovery's reach
+ * (an issuance cut off while a CT log holds its precertificate stays
+ * `precertificate` with its order `processing`, for order recovery). A server started while the database is down must exit
  * non-zero with a message naming the database.
  */
 const servers = [
@@ -291,6 +294,20 @@ for (const { name, admin: configured } of servers) {
       return { database, proxy, env, statusBase: `http://127.0.0.1:${statusPort}`, challenges, drop };
     }
 
+    /**
+     * The certificate records still in flight, with their orders' status. Nothing may be half-written outside the
+     * recovery's reach: such a record must belong to an order still `processing`, which the periodic order recovery
+     * completes or invalidates from that record.
+     */
+    async function inFlight(database: string): Promise<{ state: string; order_id: string | null; order_status: string | null }[]> {
+      return withStore(withDatabase(admin, database), async (db) => {
+        const result = await sql<{ state: string; order_id: string | null; order_status: string | null }>`
+          select c.state as state, c.order_id as order_id, o.status as order_status from certificates c left join orders o on o.id = c.order_id
+          where c.state in ('reserved', 'planned', 'precertificate')`.execute(db);
+        return result.rows;
+      });
+    }
+
     it('answers every ACME request promptly through an outage and a hang, and recovers by itself', { timeout: 50_000 }, async () => {
       const { database, proxy, env, statusBase, challenges, drop } = await setUp();
       let server: ServeProcess | undefined;
@@ -390,20 +407,71 @@ for (const { name, admin: configured } of servers) {
         for (const c of clients) {
           for (const url of c.seen) expect((await c.post(url, undefined).catch((err: Error) => err)) instanceof Error ? url : 'ok').toBe('ok');
         }
-        // Nothing half-written outside the recovery's reach: an in-flight certificate record belongs to an order still
-        // `processing`, which the periodic order recovery completes or invalidates from that record.
-        const rows = await withStore(withDatabase(admin, database), async (db) => {
-          const result = await sql<{ state: string; order_status: string | null }>`
-            select c.state as state, o.status as order_status from certificates c left join orders o on o.id = c.order_id
-            where c.state in ('reserved', 'planned', 'precertificate')`.execute(db);
-          return result.rows;
-        });
-        expect(rows.filter((r) => r.order_status !== 'processing')).toEqual([]);
+        expect((await inFlight(database)).filter((r) => r.order_status !== 'processing')).toEqual([]);
         expect(server.stderr()).not.toMatch(/unhandled|uncaught/i);
         expect(server.stdout()).toMatch(/"event":"acme\.request\.unavailable","error":"[^"]+"/);
         expect(await server.stop()).toBe(0);
       } finally {
         if (server?.child.exitCode === null) await server.stop('SIGKILL');
+        await drop();
+      }
+    });
+
+    it('leaves an issuance cut off while it waits for its SCTs where order recovery finishes it, and issues again', { timeout: 40_000 }, async () => {
+      const { database, proxy, env, challenges, drop } = await setUp();
+      const log = await startTestLog({ operator: 'Outage Operator', name: 'outage-log' });
+      const listDir = mkdtempSync(join(tmpdir(), 'certwright-outage-ct-'));
+      dirs.push(listDir);
+      const logList = join(listDir, 'ct.json');
+      writeFileSync(logList, JSON.stringify({ required: 1, logs: [{ url: log.url, publicKey: log.publicKeyPem, operator: log.operator, name: log.name }] }));
+      let server: ServeProcess | undefined;
+      try {
+        server = await startServe({ ...env, CERTWRIGHT_CT_LOGS: logList });
+        const agent = keepAliveAgent(readFileSync(server.rootPath, 'utf8'), 4);
+        const directory = await fetchDirectory(agent, server.directoryUrl);
+        const client = new Client(agent, directory, []);
+        await client.register();
+        const created = await client.post(directory.newOrder, { identifiers: [{ type: 'ip', value: '127.2.0.1' }] });
+        const orderUrl = header(created, 'location')!;
+        const order = JSON.parse(created.body) as { authorizations: string[]; finalize: string };
+        const authz = JSON.parse((await client.post(order.authorizations[0]!, undefined)).body) as { challenges: { type: string; url: string; token: string }[] };
+        const challenge = authz.challenges.find((c) => c.type === 'http-01')!;
+        challenges.answers.set(challenge.token, `${challenge.token}.${client.key.thumbprint}`);
+        await client.post(challenge.url, {});
+        let status = 'pending';
+        for (let i = 0; status === 'pending' && i < 100; i++) {
+          await sleep(30);
+          status = (JSON.parse((await client.post(order.authorizations[0]!, undefined)).body) as { status: string }).status;
+        }
+        expect(status).toBe('valid');
+
+        // The log answers slowly; while it holds the precertificate, the database goes away, so the certificate cannot be recorded.
+        log.faults.latencyMs = 1500;
+        const submitted = log.requests['add-pre-chain'] ?? 0;
+        const signer = await generateSoftwareSigner('P-256');
+        const csr = await buildCsr({ signer, identifiers: [{ type: 'ip', value: '127.2.0.1' }] });
+        const finalized = client.post(order.finalize, { csr: b64u(csr) }).catch((err: unknown) => err);
+        while ((log.requests['add-pre-chain'] ?? 0) === submitted) await sleep(10);
+        proxy.setMode('refuse');
+        await sleep(2500);
+        proxy.setMode('forward');
+        log.faults.latencyMs = 0;
+        await finalized;
+
+        // The order still reads, `processing` (recovery's to finish) or `invalid` with the 503 problem; its record is in flight.
+        const after = JSON.parse((await client.post(orderUrl, undefined)).body) as { status: string; error?: { status: number } };
+        expect(['processing', 'invalid']).toContain(after.status);
+        const orderId = orderUrl.slice(orderUrl.lastIndexOf('/') + 1);
+        const records = (await inFlight(database)).filter((r) => r.order_id === orderId);
+        expect(records.map((r) => r.state)).toEqual(['precertificate']);
+        if (after.status === 'processing') expect(records[0]!.order_status).toBe('processing');
+        else expect(after.error?.status).toBe(503);
+        // A new order issues at once.
+        expect(await client.issue('127.2.0.2', challenges)).toContain('-----BEGIN CERTIFICATE-----');
+        expect(await server.stop()).toBe(0);
+      } finally {
+        if (server?.child.exitCode === null) await server.stop('SIGKILL');
+        await log.close();
         await drop();
       }
     });
