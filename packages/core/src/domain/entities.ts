@@ -50,6 +50,13 @@ export interface Challenge {
   error?: ProblemDocument;
   /** What the validator observed (addresses, URLs, resolvers), for audit. */
   validationRecord?: unknown[];
+  /**
+   * When the challenge's current validation started (RFC 8555 §7.5.1: the
+   * POST that moved it to `processing`, or a recovery that took it over);
+   * absent when unknown (a validation started by code that did not record it).
+   * Crash recovery on a shared database goes by it.
+   */
+  processingAt?: Date;
 }
 
 /** An ACME authorization (RFC 8555 §7.1.4) with its challenges. */

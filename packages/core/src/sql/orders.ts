@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, UpdateQueryBuilder, UpdateResult } from 'kysely';
 import { CertwrightError } from '../errors.js';
 import type { Identifier } from '../identifier.js';
 import {
@@ -428,9 +428,32 @@ export class SqlOrderStore implements OrderStore {
   }
 
   /** @inheritdoc */
-  async listChallengesByStatus(status: ChallengeStatus, options: { limit: number }): Promise<Challenge[]> {
-    const rows = await this.#ctx.open().selectFrom('challenges').selectAll().where('status', '=', status).orderBy('id').limit(options.limit).execute();
+  async listChallengesByStatus(status: ChallengeStatus, options: { limit: number; processingBefore?: Date }): Promise<Challenge[]> {
+    const before = options.processingBefore;
+    const rows = await this.#ctx
+      .open()
+      .selectFrom('challenges')
+      .selectAll()
+      .where('status', '=', status)
+      .$if(before !== undefined, (q) => q.where('processing_at', '<', toMillis(before!)))
+      .orderBy('id')
+      .limit(options.limit)
+      .execute();
     return rows.map(toChallenge);
+  }
+
+  /** @inheritdoc */
+  async reclaimChallenge(id: string, startedAt: Date | undefined, processingAt: Date): Promise<Challenge | undefined> {
+    const shape = startedAt === undefined ? 'unknown' : 'known';
+    const update = (db: Kysely<Schema>) =>
+      db
+        .updateTable('challenges')
+        .set({ processing_at: slot<number>('processingAt') })
+        .where('id', '=', slot('id'))
+        .where('status', '=', 'processing')
+        .where((eb) => (startedAt === undefined ? eb('processing_at', 'is', null) : eb('processing_at', '=', slot<number>('startedAt'))));
+    const values = { id, processingAt: toMillis(processingAt), startedAt: startedAt === undefined ? undefined : toMillis(startedAt) };
+    return this.#updateChallenge(`challenges.reclaim:${shape}`, update, id, values);
   }
 
   #challengeById(): QueryTemplate<Selectable<ChallengesTable>> {
@@ -446,8 +469,8 @@ export class SqlOrderStore implements OrderStore {
   ): Promise<Challenge | undefined> {
     const froms = checkTransitionRequest('challenge', CHALLENGE_TRANSITIONS, from, to);
     if (froms.length === 0) return undefined;
-    const { validatedAt, error, validationRecord } = changes;
-    const shape = `${validatedAt !== undefined}:${error !== undefined}:${validationRecord !== undefined}:${froms.length}`;
+    const { validatedAt, error, validationRecord, processingAt } = changes;
+    const shape = `${validatedAt !== undefined}:${error !== undefined}:${validationRecord !== undefined}:${processingAt !== undefined}:${froms.length}`;
     const update = (db: Kysely<Schema>) =>
       db
         .updateTable('challenges')
@@ -455,6 +478,7 @@ export class SqlOrderStore implements OrderStore {
         .$if(validatedAt !== undefined, (u) => u.set({ validated_at: slot<number>('validatedAt') }))
         .$if(error !== undefined, (u) => u.set({ error: slot('error') }))
         .$if(validationRecord !== undefined, (u) => u.set({ validation_record: slot('validationRecord') }))
+        .$if(processingAt !== undefined, (u) => u.set({ processing_at: slot<number>('processingAt') }))
         .where('id', '=', slot('id'))
         .where('status', 'in', fromSlots(froms));
     const values = {
@@ -462,16 +486,32 @@ export class SqlOrderStore implements OrderStore {
       validatedAt: validatedAt === undefined ? undefined : toMillis(validatedAt),
       error: error === undefined ? undefined : toJson(error),
       validationRecord: validationRecord === undefined ? undefined : toJson(validationRecord),
+      processingAt: processingAt === undefined ? undefined : toMillis(processingAt),
       id,
       ...fromValues(froms),
     };
+    return this.#updateChallenge(`challenges.transition:${shape}`, update, id, values);
+  }
+
+  /**
+   * Runs a conditional UPDATE of one challenge (compiled once per `key`) and
+   * returns the challenge as updated, or `undefined` when no row matched:
+   * one `UPDATE … RETURNING`, or on MariaDB/MySQL the update and a read in
+   * one transaction.
+   */
+  async #updateChallenge(
+    key: string,
+    update: (db: Kysely<Schema>) => UpdateQueryBuilder<Schema, 'challenges', 'challenges', UpdateResult>,
+    id: string,
+    values: Record<string, unknown>,
+  ): Promise<Challenge | undefined> {
     if (this.#updateReturning) {
-      const template = this.#ctx.templates.get(`challenges.transitionReturning:${shape}`, (q) => update(q).returningAll());
+      const template = this.#ctx.templates.get(`${key}:returning`, (q) => update(q).returningAll());
       const row = await this.#ctx.write((q) => template.first(q, values));
       return row === undefined ? undefined : toChallenge(row);
     }
     return this.#ctx.transaction(async (trx) => {
-      if ((await this.#ctx.templates.get(`challenges.transition:${shape}`, update).affected(trx, values)) !== 1) return undefined;
+      if ((await this.#ctx.templates.get(key, update).affected(trx, values)) !== 1) return undefined;
       const row = await this.#challengeById().first(trx, { id });
       return row === undefined ? undefined : toChallenge(row);
     });
@@ -580,6 +620,7 @@ function authorizationsWithChallenges(db: Kysely<Schema>, ids: readonly string[]
       'challenges.validated_at as challenge_validated_at',
       'challenges.error as challenge_error',
       'challenges.validation_record as challenge_validation_record',
+      'challenges.processing_at as challenge_processing_at',
     ])
     .where('authorizations.id', 'in', ids)
     .orderBy('authorizations.id')
@@ -607,6 +648,7 @@ async function readAuthorizations(templates: QueryTemplates, q: Queryable, ids: 
       challenge_validated_at,
       challenge_error,
       challenge_validation_record,
+      challenge_processing_at,
       ...authorization
     } = row;
     let entry = byId.get(authorization.id);
@@ -626,6 +668,7 @@ async function readAuthorizations(templates: QueryTemplates, q: Queryable, ids: 
         validated_at: challenge_validated_at,
         error: challenge_error,
         validation_record: challenge_validation_record,
+        processing_at: challenge_processing_at,
       }),
     );
   }

@@ -136,6 +136,7 @@ export function toChallenge(row: Selectable<ChallengesTable>): Challenge {
   setDefined(challenge, 'validatedAt', toOptionalDate(row.validated_at));
   setDefined(challenge, 'error', row.error === null ? undefined : fromJson<ProblemDocument>(row.error));
   setDefined(challenge, 'validationRecord', row.validation_record === null ? undefined : fromJson<unknown[]>(row.validation_record));
+  setDefined(challenge, 'processingAt', toOptionalDate(row.processing_at));
   return challenge;
 }
 

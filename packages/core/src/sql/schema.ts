@@ -89,6 +89,8 @@ export interface ChallengesTable {
   validated_at: NullableMillis;
   error: NullableText;
   validation_record: NullableText;
+  /** Schema version 3; NULL in rows whose validation code of version 2 started. */
+  processing_at: NullableMillis;
 }
 
 /** Table `certificates`: the write-ahead issuance record and its revocation. */

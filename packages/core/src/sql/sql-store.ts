@@ -211,8 +211,12 @@ export class SqlStore implements Store {
     return this.#orders.getChallenge(id);
   }
   /** @inheritdoc */
-  listChallengesByStatus(status: ChallengeStatus, options: { limit: number }): Promise<Challenge[]> {
+  listChallengesByStatus(status: ChallengeStatus, options: { limit: number; processingBefore?: Date }): Promise<Challenge[]> {
     return this.#orders.listChallengesByStatus(status, options);
+  }
+  /** @inheritdoc */
+  reclaimChallenge(id: string, startedAt: Date | undefined, processingAt: Date): Promise<Challenge | undefined> {
+    return this.#orders.reclaimChallenge(id, startedAt, processingAt);
   }
   /** @inheritdoc */
   transitionChallenge(

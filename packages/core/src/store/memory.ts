@@ -436,16 +436,30 @@ export class MemoryStore implements Store {
       validatedAt: changes.validatedAt ?? current.validatedAt,
       error: changes.error ?? current.error,
       validationRecord: changes.validationRecord ?? current.validationRecord,
+      processingAt: changes.processingAt ?? current.processingAt,
     });
     this.#challenges.set(id, next);
     return copy(next);
   }
 
   /** @inheritdoc */
-  async listChallengesByStatus(status: ChallengeStatus, options: { limit: number }): Promise<Challenge[]> {
+  async listChallengesByStatus(status: ChallengeStatus, options: { limit: number; processingBefore?: Date }): Promise<Challenge[]> {
     this.#open();
-    const matching = [...this.#challenges.values()].filter((c) => c.status === status);
+    const before = options.processingBefore?.getTime();
+    const matching = [...this.#challenges.values()].filter(
+      (c) => c.status === status && (before === undefined || (c.processingAt !== undefined && c.processingAt.getTime() < before)),
+    );
     return matching.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, options.limit).map((c) => copy(c));
+  }
+
+  /** @inheritdoc */
+  async reclaimChallenge(id: string, startedAt: Date | undefined, processingAt: Date): Promise<Challenge | undefined> {
+    this.#open();
+    const current = this.#challenges.get(id);
+    if (current === undefined || current.status !== 'processing' || current.processingAt?.getTime() !== startedAt?.getTime()) return undefined;
+    const next: Challenge = copy({ ...current, processingAt });
+    this.#challenges.set(id, next);
+    return copy(next);
   }
 
   /** Throws `conflict` if the authorization's id or one of its challenges' ids is taken. */

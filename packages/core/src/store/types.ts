@@ -127,6 +127,8 @@ export interface ChallengeChanges {
   validatedAt?: Date;
   error?: ProblemDocument;
   validationRecord?: unknown[];
+  /** When the validation this transition (to `processing`) starts began; see {@link Challenge.processingAt}. */
+  processingAt?: Date;
 }
 
 /** Orders, authorizations and challenges (RFC 8555 §7.1.3–7.1.5). */
@@ -183,10 +185,21 @@ export interface OrderStore {
   transitionChallenge(id: string, from: ChallengeStatus | readonly ChallengeStatus[], to: ChallengeStatus, changes?: ChallengeChanges): Promise<Challenge | undefined>;
   /**
    * Challenges in `status`, by id, at most `limit`: the validations a crash
-   * interrupted are the challenges left `processing` (RFC 8555 §7.5.1). Not
-   * indexed: meant for a start-up pass, not for every request.
+   * interrupted are the challenges left `processing` (RFC 8555 §7.5.1).
+   * With `processingBefore`, only those whose `processingAt` is known and
+   * earlier (indexed on status and `processingAt`, schema version 3): the
+   * periodic recovery's query; without it, meant for a start-up pass.
    */
-  listChallengesByStatus(status: ChallengeStatus, options: { limit: number }): Promise<Challenge[]>;
+  listChallengesByStatus(status: ChallengeStatus, options: { limit: number; processingBefore?: Date }): Promise<Challenge[]>;
+  /**
+   * Compare-and-set of a validation's start: sets `processingAt` of a
+   * challenge that is still `processing` and still has `processingAt` equal
+   * to `startedAt` (`undefined`: none recorded) to `processingAt`; returns
+   * the updated challenge, or `undefined` when it changed meanwhile. Of
+   * several recoveries taking over the same interrupted validation, exactly
+   * one succeeds.
+   */
+  reclaimChallenge(id: string, startedAt: Date | undefined, processingAt: Date): Promise<Challenge | undefined>;
 }
 
 /** Input for {@link CertificateStore.reserveSerial}. */

@@ -1056,6 +1056,65 @@ export function storeContract(name: string, open: OpenStore): void {
       });
     });
 
+    describe('validation start (needs schema version 3)', () => {
+      /** Starts the validation of the first challenge of an order for each name, at the given instants (undefined: unrecorded). */
+      async function started(store: Store, starts: (number | undefined)[]) {
+        const { authorizations } = await orderFor(store, starts.map((_, i) => `v${i}.example.com`));
+        const challenges = [];
+        for (const [i, authz] of authorizations.entries()) {
+          const start = starts[i];
+          challenges.push((await store.transitionChallenge(authz.challenges[0]!.id, 'pending', 'processing', start === undefined ? {} : { processingAt: at(start) }))!);
+        }
+        return challenges;
+      }
+
+      test('pending → processing records processingAt; every read returns it; later transitions keep it', async (store) => {
+        const [challenge] = await started(store, [7]);
+        expect(challenge!.processingAt).toEqual(at(7));
+        expect((await store.getChallenge(challenge!.id))?.processingAt).toEqual(at(7));
+        expect((await store.getAuthorization(challenge!.authorizationId))?.challenges[0]?.processingAt).toEqual(at(7));
+        const valid = await store.transitionChallenge(challenge!.id, 'processing', 'valid', { validatedAt: at(9) });
+        expect(valid).toMatchObject({ status: 'valid', processingAt: at(7), validatedAt: at(9) });
+        const [unrecorded] = await started(store, [undefined]);
+        expect(unrecorded).not.toHaveProperty('processingAt');
+      });
+
+      test('listChallengesByStatus with processingBefore lists only challenges started before it, by id; unknown starts are left out', async (store) => {
+        const [early, onTime, late, unknown] = await started(store, [10, 20, 30, undefined]);
+        const byId = (list: { id: string }[]) => [...list].sort((a, b) => (a.id < b.id ? -1 : 1));
+        expect(await store.listChallengesByStatus('processing', { limit: 10, processingBefore: at(20) })).toEqual([early]);
+        expect(await store.listChallengesByStatus('processing', { limit: 10, processingBefore: at(31) })).toEqual(byId([early!, onTime!, late!]));
+        expect(await store.listChallengesByStatus('processing', { limit: 1, processingBefore: at(31) })).toEqual(byId([early!, onTime!, late!]).slice(0, 1));
+        expect((await store.listChallengesByStatus('processing', { limit: 10 })).map((c) => c.id).sort()).toEqual([early!, onTime!, late!, unknown!].map((c) => c.id).sort());
+        await store.transitionChallenge(early!.id, 'processing', 'invalid', { error: { type: 'urn:ietf:params:acme:error:connection', detail: 'x', status: 400 } });
+        expect(await store.listChallengesByStatus('processing', { limit: 10, processingBefore: at(20) })).toEqual([]);
+      });
+
+      test('reclaimChallenge moves processingAt only from the expected start (none recorded included) and only while processing', async (store) => {
+        const [known, unknown, done] = await started(store, [10, undefined, 10]);
+        expect(await store.reclaimChallenge(known!.id, at(11), at(50))).toBeUndefined();
+        expect(await store.reclaimChallenge(known!.id, undefined, at(50))).toBeUndefined();
+        expect(await store.reclaimChallenge(known!.id, at(10), at(50))).toEqual({ ...known, processingAt: at(50) });
+        expect(await store.getChallenge(known!.id)).toEqual({ ...known, processingAt: at(50) });
+        expect(await store.reclaimChallenge(known!.id, at(10), at(60))).toBeUndefined();
+        expect(await store.reclaimChallenge(unknown!.id, at(10), at(50))).toBeUndefined();
+        expect(await store.reclaimChallenge(unknown!.id, undefined, at(50))).toEqual({ ...unknown, processingAt: at(50) });
+        await store.transitionChallenge(done!.id, 'processing', 'valid', { validatedAt: at(12) });
+        expect(await store.reclaimChallenge(done!.id, at(10), at(50))).toBeUndefined();
+        expect(await store.reclaimChallenge('no-such-challenge', at(10), at(50))).toBeUndefined();
+      });
+
+      test('10 concurrent reclaims of one start: exactly one wins', async (store) => {
+        const [challenge] = await started(store, [10]);
+        const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => store.reclaimChallenge(challenge!.id, at(10), at(100 + i))));
+        const { winners, losers, rejected } = tally(results);
+        expect(rejected).toEqual([]);
+        expect(winners).toHaveLength(1);
+        expect(losers).toBe(9);
+        expect(await store.getChallenge(challenge!.id)).toEqual(winners[0]);
+      });
+    });
+
     describe('races (compare-and-set under concurrency)', () => {
       test('20 concurrent ready → processing: exactly one wins', async (store) => {
         const { order } = await orderFor(store, ['a.example.com'], { status: 'ready' });

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { SqlDialectName } from '../dialect.js';
 import * as m0001 from './0001_initial.js';
 import * as m0002 from './0002_rate_limits_crl_numbers.js';
+import * as m0003 from './0003_challenge_processing_at.js';
 
 /**
  * One schema migration. Migrations are expand-only: they create tables, add
@@ -20,4 +21,5 @@ export interface SqlMigration {
 export const MIGRATIONS: readonly SqlMigration[] = [
   { name: '0001_initial', up: m0001.up },
   { name: '0002_rate_limits_crl_numbers', up: m0002.up },
+  { name: '0003_challenge_processing_at', up: m0003.up },
 ];
