@@ -3,9 +3,8 @@
  * write-ahead pipeline"): first the issuance engine closes the write-ahead
  * records a crash left (`reserved` → abandoned, `planned` → signed from the
  * stored TBS and issued, `precertificate` left revocable), then the ACME
- * engine completes or invalidates the orders left `processing` and, on a
- * database this server owns alone, validates again the challenges left
- * `processing` (RFC 8555 §7.5.1).
+ * engine validates again the challenges left `processing` (RFC 8555
+ * §7.5.1) and completes or invalidates the orders left `processing`.
  *
  * Which records and orders count as interrupted depends on who else may be
  * working on the database. A SQLite file belongs to one server (it holds the
@@ -40,9 +39,10 @@ export interface StartRecoveryReport {
  * Recovers what a crash interrupted, before the server takes requests.
  * `dialect` is the store's: `sqlite` takes every record, order and
  * validation in flight; the others the issuance engine's records older than
- * {@link SHARED_DATABASE_GRACE_MS} and orders past the engine's processing
- * timeout, and no validation (a challenge another node is validating looks
- * the same as one a crash interrupted).
+ * {@link SHARED_DATABASE_GRACE_MS}, orders past the engine's processing
+ * timeout and validations past its validation recovery timeout (`recover()`
+ * goes by the time each validation started; a recent one may be another
+ * node's, in progress).
  */
 export async function recoverAtStart(
   issuance: Pick<WriteAheadIssuanceEngine, 'recover'>,
@@ -60,13 +60,15 @@ export async function recoverAtStart(
     // Records left as they are (precertificates) come back in every batch: stop when a batch changed nothing.
     if (outcomes.length < BATCH || outcomes.every((o) => o.action === 'left')) break;
   }
+  // Validations first: taking one over restarts its clock, so recover() below does not take it a second time.
+  let validations = ownedAlone ? (await engine.recoverValidations()).length : 0;
   let orders = 0;
   for (;;) {
     const report = await engine.recover(ownedAlone ? { updatedBefore } : {});
     const handled = report.completed.length + report.invalidated.length;
     orders += handled;
+    validations += report.validations.restarted.length;
     if (handled < BATCH) break;
   }
-  const validations = ownedAlone ? (await engine.recoverValidations()).length : 0;
   return { certificates: certificates.size, orders, validations };
 }

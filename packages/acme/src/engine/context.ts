@@ -28,6 +28,8 @@ export interface EngineContext {
   readonly defaultProfile: string | undefined;
   readonly ordersPageSize: number;
   readonly validationTimeoutMs: number;
+  /** See `AcmeRecoveryOptions.validationProcessingTimeoutMs`, resolved. */
+  readonly validationProcessingTimeoutMs: number;
   /** See `AcmeServerOptions.finalizeWaitMs`; 0 answers finalize at once. */
   readonly finalizeWaitMs: number;
   /** See `AcmeServerOptions.challengeWaitMs`; 0 answers a challenge POST at once. */

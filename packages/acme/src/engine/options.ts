@@ -53,7 +53,17 @@ export interface AcmeLifetimes {
 export interface AcmeRecoveryOptions {
   /** An order `processing` for longer than this (since its last update) is taken as interrupted. Default 10 minutes. */
   readonly processingTimeoutMs?: number;
-  /** Orders handled per `recover()` call. Default 100. */
+  /**
+   * A challenge `processing` for longer than this (since its validation
+   * started: the client's POST, RFC 8555 §7.5.1) is taken as interrupted and
+   * validated again by `recover()`. It must exceed `validationTimeoutMs`
+   * plus the time recording an outcome may wait for an unavailable store
+   * (about ten minutes). Default: `validationTimeoutMs` plus 20 minutes.
+   * Challenges whose start was not recorded (started by code before schema
+   * version 3) are left alone.
+   */
+  readonly validationProcessingTimeoutMs?: number;
+  /** Orders, and challenges, handled per `recover()` call. Default 100. */
   readonly batchSize?: number;
   /**
    * Completes planned certificates from their write-ahead record. Default:

@@ -17,9 +17,10 @@ import { addLink, link, problemResponse, toAcmeResponse } from './responses.js';
 import type { ResponseParts } from './responses.js';
 import { allowedMethods, dispatch } from './router.js';
 import { createAcmeUrls, parseRoute } from './urls.js';
-import { recoverOrders } from './recovery.js';
-import { DEFAULT_VALIDATION_RECOVERY_LIMIT, recoverValidations } from './validation-recovery.js';
-import type { OrderRecoveryReport, OrderRecoveryRun } from './recovery.js';
+import { DEFAULT_VALIDATION_RECOVERY_LIMIT, VALIDATION_RECORDING_ALLOWANCE_MS, recoverValidations } from './validation-recovery.js';
+import type { OrderRecoveryRun } from './recovery.js';
+import { recoverInterrupted } from './recovery-run.js';
+import type { RecoveryReport } from './recovery-run.js';
 
 /** A running ACME engine. */
 export interface AcmeServer {
@@ -31,11 +32,14 @@ export interface AcmeServer {
   close(): Promise<void>;
   /**
    * Completes or invalidates one batch of orders left `processing` by a
-   * crash (see `AcmeRecoveryOptions`); call at start-up, and again while
-   * a report's lists fill a batch. `run.updatedBefore` replaces the
-   * processing timeout for this call (see {@link OrderRecoveryRun}).
+   * crash, and validates again (in the background) one batch of challenges
+   * left `processing` for longer than `recovery.validationProcessingTimeoutMs`
+   * (see `AcmeRecoveryOptions`); safe on a database several nodes share.
+   * Call at start-up, and again while a report's lists fill a batch.
+   * `run.updatedBefore` replaces the processing timeout of orders for this
+   * call (see {@link OrderRecoveryRun}).
    */
-  recover(run?: OrderRecoveryRun): Promise<OrderRecoveryReport>;
+  recover(run?: OrderRecoveryRun): Promise<RecoveryReport>;
   /**
    * Validates again, in the background, up to `limit` (default 1000)
    * challenges a crash left `processing` (RFC 8555 §7.5.1), failing those
@@ -73,6 +77,10 @@ function checkRecoveryOptions(options: AcmeServerOptions): void {
   const recovery = options.recovery;
   if (recovery === undefined) return;
   if (recovery.processingTimeoutMs !== undefined) positive('recovery.processingTimeoutMs', recovery.processingTimeoutMs);
+  const validation = recovery.validationProcessingTimeoutMs;
+  if (validation !== undefined && !(positive('recovery.validationProcessingTimeoutMs', validation) > (options.validationTimeoutMs ?? DEFAULT_VALIDATION_TIMEOUT_MS))) {
+    throw new RangeError(`recovery.validationProcessingTimeoutMs must exceed validationTimeoutMs, got ${validation}`);
+  }
   for (const key of ['batchSize', 'certificateScanLimit'] as const) {
     const value = recovery[key];
     if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) throw new RangeError(`recovery.${key} must be a positive integer, got ${value}`);
@@ -113,6 +121,8 @@ function buildContext(options: AcmeServerOptions, shutdown: AbortSignal): Engine
     defaultProfile: options.defaultProfile,
     ordersPageSize: positive('ordersPageSize', options.ordersPageSize ?? DEFAULT_ORDERS_PAGE_SIZE),
     validationTimeoutMs: positive('validationTimeoutMs', options.validationTimeoutMs ?? DEFAULT_VALIDATION_TIMEOUT_MS),
+    validationProcessingTimeoutMs:
+      options.recovery?.validationProcessingTimeoutMs ?? (options.validationTimeoutMs ?? DEFAULT_VALIDATION_TIMEOUT_MS) + VALIDATION_RECORDING_ALLOWANCE_MS,
     finalizeWaitMs: nonNegative('finalizeWaitMs', options.finalizeWaitMs ?? 0),
     challengeWaitMs: nonNegative('challengeWaitMs', options.challengeWaitMs ?? 0),
     retryAfterSeconds: positive('retryAfterSeconds', options.retryAfterSeconds ?? 3),
@@ -187,7 +197,7 @@ export function createAcmeServer(options: AcmeServerOptions): AcmeServer {
       stopRecovery?.();
       await ctx.background.drain();
     },
-    recover: (run) => recoverOrders(ctx, run),
+    recover: (run) => recoverInterrupted(ctx, run),
     recoverValidations: (options) => recoverValidations(ctx, options?.limit ?? DEFAULT_VALIDATION_RECOVERY_LIMIT),
     startRecovery({ intervalMs }) {
       positive('intervalMs', intervalMs);
@@ -196,10 +206,20 @@ export function createAcmeServer(options: AcmeServerOptions): AcmeServer {
       const timer = setInterval(() => {
         if (running || closed) return;
         running = true;
-        ctx.background.run('recover orders', async () => {
+        ctx.background.run('recover orders and validations', async () => {
           try {
-            const report = await recoverOrders(ctx);
-            if (report.completed.length + report.invalidated.length > 0) ctx.logger({ level: 'info', event: 'acme.recovery.run', completed: report.completed.length, invalidated: report.invalidated.length });
+            const report = await recoverInterrupted(ctx);
+            const { restarted, failed } = report.validations;
+            if (report.completed.length + report.invalidated.length + restarted.length + failed.length > 0) {
+              ctx.logger({
+                level: 'info',
+                event: 'acme.recovery.run',
+                completed: report.completed.length,
+                invalidated: report.invalidated.length,
+                revalidated: restarted.length,
+                validationsFailed: failed.length,
+              });
+            }
           } finally {
             running = false;
           }

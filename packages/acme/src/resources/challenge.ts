@@ -43,7 +43,7 @@ export async function postChallenge(ctx: EngineContext, req: AcmeRequest, id: st
   if (authz.challenges.some((c) => c.status === 'processing')) {
     throw new CertwrightError('malformed', 'Another challenge of this authorization is already being validated');
   }
-  const started = await ctx.store.transitionChallenge(id, 'pending', 'processing');
+  const started = await ctx.store.transitionChallenge(id, 'pending', 'processing', { processingAt: ctx.clock.now() });
   if (started === undefined) return challengeResponse(ctx, (await ctx.store.getChallenge(id)) ?? challenge);
   log['challenge'] = id;
   const validating = ctx.background.run(`validate ${id}`, () => validateChallenge(ctx, account, authz, started));

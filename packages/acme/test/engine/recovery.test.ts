@@ -78,13 +78,16 @@ async function expectDownloadable(client: TestClient, orderUrl: string): Promise
   expect(String(cert.body)).toMatch(/^-----BEGIN CERTIFICATE-----/);
 }
 
+/** No validation to take over. */
+const NONE = { restarted: [], failed: [] };
+
 describe('ACME engine: recovery of orders interrupted by a crash', () => {
   it.each(['planned', 'signed'] as const)('completes an order whose certificate was planned (crash after %s) from the write-ahead record', async (step) => {
     const crashed = await crashDuring(step);
     crashed.clock.advance(11 * MINUTE);
     const { ca, client } = await restart(crashed);
     const report = await ca.server.recover();
-    expect(report).toEqual({ completed: [crashed.orderId], invalidated: [], skipped: [] });
+    expect(report).toEqual({ completed: [crashed.orderId], invalidated: [], skipped: [], validations: NONE });
     await expectDownloadable(client, crashed.orderUrl);
   });
 
@@ -101,7 +104,7 @@ describe('ACME engine: recovery of orders interrupted by a crash', () => {
     const [reserved] = await crashed.store.listCertificatesByState(['reserved'], { updatedBefore: new Date(Date.parse(START) + 1), limit: 5 });
     crashed.clock.advance(11 * MINUTE);
     const { ca, client } = await restart(crashed);
-    expect(await ca.server.recover()).toEqual({ completed: [], invalidated: [crashed.orderId], skipped: [] });
+    expect(await ca.server.recover()).toEqual({ completed: [], invalidated: [crashed.orderId], skipped: [], validations: NONE });
     await expectInterrupted(client, crashed.orderUrl);
     expect((await crashed.store.getCertificate(reserved!.serial))?.state).toBe('abandoned');
   });
@@ -160,21 +163,21 @@ describe('ACME engine: recovery of orders interrupted by a crash', () => {
     const crashed = await crashDuring('planned');
     crashed.clock.advance(9 * MINUTE);
     const { ca } = await restart(crashed);
-    expect(await ca.server.recover()).toEqual({ completed: [], invalidated: [], skipped: [] });
+    expect(await ca.server.recover()).toEqual({ completed: [], invalidated: [], skipped: [], validations: NONE });
     crashed.clock.advance(2 * MINUTE);
-    expect(await crashed.crashed.server.recover()).toEqual({ completed: [], invalidated: [], skipped: [crashed.orderId] });
+    expect(await crashed.crashed.server.recover()).toEqual({ completed: [], invalidated: [], skipped: [crashed.orderId], validations: NONE });
     const { ca: shortTimeout } = await restart(crashed, { recovery: { processingTimeoutMs: 60_000 } });
     expect((await shortTimeout.server.recover()).completed).toEqual([crashed.orderId]);
     // A second run finds nothing left.
-    expect(await ca.server.recover()).toEqual({ completed: [], invalidated: [], skipped: [] });
+    expect(await ca.server.recover()).toEqual({ completed: [], invalidated: [], skipped: [], validations: NONE });
   });
 
   it('takes every order processing before updatedBefore when a run gives it, timeout or not', async () => {
     const crashed = await crashDuring('planned');
     crashed.clock.advance(1000);
     const { ca, client } = await restart(crashed);
-    expect(await ca.server.recover({ updatedBefore: new Date(Date.parse(START)) })).toEqual({ completed: [], invalidated: [], skipped: [] });
-    expect(await ca.server.recover({ updatedBefore: crashed.clock.now() })).toEqual({ completed: [crashed.orderId], invalidated: [], skipped: [] });
+    expect(await ca.server.recover({ updatedBefore: new Date(Date.parse(START)) })).toEqual({ completed: [], invalidated: [], skipped: [], validations: NONE });
+    expect(await ca.server.recover({ updatedBefore: crashed.clock.now() })).toEqual({ completed: [crashed.orderId], invalidated: [], skipped: [], validations: NONE });
     await expectDownloadable(client, crashed.orderUrl);
   });
 
