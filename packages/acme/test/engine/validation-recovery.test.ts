@@ -7,6 +7,7 @@ import type { Validator } from '../../src/engine/validator.js';
 import { VALIDATION_RECORDING_ALLOWANCE_MS } from '../../src/engine/validation-recovery.js';
 import { TestClient, countingValidator, dns, jsonBody, makeCa } from './helpers.js';
 import type { TestCa } from './helpers.js';
+import { openFreshPostgres } from '../../../core/test/sql/databases.js';
 
 /*
  * Validations a crash interrupted (RFC 8555 §7.5.1, §7.1.6): a challenge
@@ -212,5 +213,32 @@ describe('ACME engine: recovery of interrupted validations on a shared database 
   it('refuses a validation recovery timeout not above validationTimeoutMs', async () => {
     await expect(makeCa({ validationTimeoutMs: 60_000, recovery: { validationProcessingTimeoutMs: 60_000 } })).rejects.toThrow(/validationProcessingTimeoutMs must exceed validationTimeoutMs/);
     await expect(makeCa({ recovery: { validationProcessingTimeoutMs: 0 } })).rejects.toThrow(/validationProcessingTimeoutMs must be a positive number/);
+  });
+});
+
+const postgres = process.env['CERTWRIGHT_TEST_POSTGRES_URL'];
+if (postgres === undefined) console.warn('validation recovery: set CERTWRIGHT_TEST_POSTGRES_URL to run the PostgreSQL test');
+
+describe.skipIf(postgres === undefined)('ACME engine: recovery of interrupted validations on a shared PostgreSQL database', () => {
+  it('a node dies mid-validation; of two nodes recovering at once past the timeout, exactly one validates again and the order becomes ready', async () => {
+    const { store, close } = await openFreshPostgres(postgres!);
+    try {
+      const interrupted = await interruptedValidation('pg-crash.example.com', store);
+      const nodes = [(await restart(interrupted)).ca, (await restart(interrupted)).ca];
+      for (const node of nodes) node.clock.advance(TIMEOUT);
+      const early = await Promise.all(nodes.map((node) => node.server.recover()));
+      expect(early.flatMap((r) => r.validations.restarted)).toEqual([]);
+      for (const node of nodes) node.clock.advance(1);
+      const reports = await Promise.all(nodes.map((node) => node.server.recover()));
+      expect(reports.flatMap((r) => r.validations.restarted)).toEqual([interrupted.challengeId]);
+      await Promise.all(nodes.map((node) => node.server.drain()));
+      expect(nodes[0]!.validators[0]!.calls + nodes[1]!.validators[0]!.calls).toBe(1);
+      const { client } = await restart(interrupted);
+      expect(jsonBody(await client.post(interrupted.challengeUrl, ''))['status']).toBe('valid');
+      expect(jsonBody(await client.post(interrupted.orderUrl, ''))['status']).toBe('ready');
+      await Promise.all(nodes.map((node) => node.server.close()));
+    } finally {
+      await close();
+    }
   });
 });
