@@ -4,9 +4,8 @@
  * or Fastify's JSON of its own.
  * @module
  */
-import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ACME_ERROR_NS } from '@certwright/core';
+import { closingResponseBytes, problemResponse } from './adapter-responses.js';
 
 /** Status and detail by the parser's error code; anything else is a 400. */
 const BY_CODE: Readonly<Record<string, readonly [number, string]>> = {
@@ -28,11 +27,6 @@ const BY_CODE: Readonly<Record<string, readonly [number, string]>> = {
 export function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, detail] = BY_CODE[err.code ?? ''] ?? [400, 'The request is not a valid HTTP/1.1 request'];
-  if (socket.writable) {
-    const body = JSON.stringify({ type: `${ACME_ERROR_NS}malformed`, detail, status });
-    socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
-    );
-  }
+  if (socket.writable) socket.write(closingResponseBytes(problemResponse('malformed', status, detail)));
   socket.destroy();
 }

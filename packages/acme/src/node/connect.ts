@@ -4,29 +4,12 @@
  * closes the connection without a word when there is none.
  * @module
  */
-import { STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { AcmeResponse } from '../engine/http-types.js';
-import { adapterFailure, bodyBytes } from './adapter-responses.js';
+import { adapterFailure, closingResponseBytes } from './adapter-responses.js';
 import { externalUrl } from './external-url.js';
 import { resolveAdapterOptions } from './options.js';
 import type { AcmeRequestHandler, AdapterOptions } from './options.js';
-
-/** The response as HTTP/1.1 bytes, closing the connection; throws on a header Node would refuse to write. */
-function serialize(response: AcmeResponse): Buffer {
-  const body = bodyBytes(response) ?? Buffer.alloc(0);
-  const lines = [`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ''}`];
-  for (const [name, value] of Object.entries(response.headers)) {
-    validateHeaderName(name);
-    for (const one of Array.isArray(value) ? value : [value]) {
-      validateHeaderValue(name, one);
-      lines.push(`${name}: ${one}`);
-    }
-  }
-  lines.push(`Content-Length: ${body.length}`, 'Connection: close', '', '');
-  return Buffer.concat([Buffer.from(lines.join('\r\n'), 'latin1'), body]);
-}
 
 /**
  * A `connect` listener for node:http and node:https servers
@@ -50,10 +33,10 @@ export function createConnectListener(server: AcmeRequestHandler, options: Adapt
         body: undefined,
         ...(remoteAddress === undefined ? {} : { remoteAddress }),
       });
-      return serialize(response);
+      return closingResponseBytes(response);
     };
     answer()
-      .catch(() => serialize(adapterFailure()))
+      .catch(() => closingResponseBytes(adapterFailure()))
       .then((bytes) => {
         if (socket.writable) socket.end(bytes);
         else socket.destroy();
