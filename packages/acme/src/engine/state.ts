@@ -42,6 +42,23 @@ export async function currentAuthorization(ctx: EngineContext, authz: Authorizat
 }
 
 /**
+ * Moves a pending authorization to `invalid` after one of its challenges
+ * failed and, when this call moved it, fails its challenges that were
+ * pending as read (RFC 8555 §7.1.6: one failed challenge fails the
+ * authorization). Resolves with the moved authorization, or undefined when
+ * it was no longer pending.
+ */
+export async function invalidateAuthorization(ctx: EngineContext, authz: Authorization): Promise<Authorization | undefined> {
+  const moved = await ctx.store.transitionAuthorization(authz.id, 'pending', 'invalid');
+  if (moved !== undefined) {
+    for (const challenge of authz.challenges) {
+      if (challenge.status === 'pending') await ctx.store.transitionChallenge(challenge.id, 'pending', 'invalid');
+    }
+  }
+  return moved;
+}
+
+/**
  * A pending authorization with a valid challenge becomes valid, one with an
  * invalid challenge invalid (its other pending challenges with it), as
  * validation would have left them; otherwise it is returned as it is.
@@ -50,13 +67,8 @@ async function settleFromChallenges(ctx: EngineContext, authz: Authorization): P
   const decided = authz.challenges.find((c) => c.status === 'valid') ?? authz.challenges.find((c) => c.status === 'invalid');
   if (decided === undefined) return authz;
   const to = decided.status === 'valid' ? 'valid' : 'invalid';
-  const moved = await ctx.store.transitionAuthorization(authz.id, 'pending', to);
+  const moved = to === 'valid' ? await ctx.store.transitionAuthorization(authz.id, 'pending', 'valid') : await invalidateAuthorization(ctx, authz);
   if (moved === undefined) return (await ctx.store.getAuthorization(authz.id)) ?? authz;
-  if (to === 'invalid') {
-    for (const other of authz.challenges) {
-      if (other.status === 'pending') await ctx.store.transitionChallenge(other.id, 'pending', 'invalid');
-    }
-  }
   ctx.logger({ level: 'warn', event: 'acme.authorization.settled', authorization: authz.id, status: to, challenge: decided.id });
   return to === 'invalid' ? ((await ctx.store.getAuthorization(authz.id)) ?? moved) : moved;
 }

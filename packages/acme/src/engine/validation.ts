@@ -10,7 +10,7 @@ import { CertwrightError, toProblem } from '@certwright/core';
 import { untilRecorded } from './until-recorded.js';
 import type { Account, Authorization, Challenge } from '@certwright/core';
 import type { EngineContext } from './context.js';
-import { currentOrder } from './state.js';
+import { currentOrder, invalidateAuthorization } from './state.js';
 import { keyAuthorization } from './validator.js';
 import type { ValidationResult } from './validator.js';
 import { spendAfter } from './rate-limits.js';
@@ -76,11 +76,7 @@ export async function validateChallenge(ctx: EngineContext, account: Account, au
       if (!moved) return;
       if (!spent) await spendAfter(ctx, failedValidationKey(account.id, authz.identifier));
       spent = true;
-      if ((await ctx.store.transitionAuthorization(authz.id, 'pending', 'invalid')) !== undefined) {
-        for (const other of authz.challenges) {
-          if (other.id !== challenge.id) await ctx.store.transitionChallenge(other.id, 'pending', 'invalid');
-        }
-      }
+      await invalidateAuthorization(ctx, authz); // the failed challenge left pending already: it stays as recorded
     });
     ctx.logger({ level: 'info', event: 'acme.challenge.invalid', challenge: challenge.id, authorization: authz.id, type: challenge.type, identifier: authz.identifier.value, problem: problem.type });
   }
