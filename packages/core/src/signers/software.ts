@@ -17,7 +17,7 @@ import {
 } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Signer, SignatureAlgorithm } from '../signer.js';
-import { pssSaltLength, signatureFamily, signatureHash, type HashName } from './algorithms.js';
+import { SIGNATURE_ALGORITHM_OIDS, pssSaltLength, signatureFamily, signatureHash, type HashName } from './algorithms.js';
 
 /** Key types a software signer can hold. */
 export type SoftwareKeyType = 'P-256' | 'P-384' | 'P-521' | 'RSA-2048' | 'RSA-3072' | 'RSA-4096' | 'Ed25519';
@@ -79,6 +79,7 @@ function keyTypeOf(key: KeyObject): SoftwareKeyType {
 function resolveAlgorithm(keyType: SoftwareKeyType, requested: SignatureAlgorithm | undefined): SignatureAlgorithm {
   const fallback = DEFAULT_ALGORITHM[keyType];
   if (requested === undefined || requested === fallback) return fallback;
+  if (!Object.hasOwn(SIGNATURE_ALGORITHM_OIDS, requested)) throw new Error(`unknown signature algorithm ${String(requested)}`);
   const family = signatureFamily(requested);
   if (keyType.startsWith('RSA-') && (family === 'rsa-pkcs1' || family === 'rsa-pss')) return requested;
   throw new Error(`signature algorithm ${requested} cannot be used with a ${keyType} key (use ${fallback})`);

@@ -4,17 +4,10 @@
  * before releasing a certificate; CSR handling verifies the request's
  * self-signature (RFC 2986 §3).
  */
-import { constants, verify as nodeVerify, type KeyObject, type VerifyKeyObjectInput } from 'node:crypto';
+import { verify as nodeVerify, type KeyObject } from 'node:crypto';
 import type { SignatureAlgorithm } from '../signer.js';
 import { importSpkiPublicKey } from './import-public-key.js';
-import { pssSaltLength, signatureFamily, signatureHash, type HashName, type SignatureFamily } from './algorithms.js';
-
-const KEY_TYPES: Readonly<Record<SignatureFamily, readonly string[]>> = {
-  ecdsa: ['ec'],
-  'rsa-pkcs1': ['rsa'],
-  'rsa-pss': ['rsa', 'rsa-pss'],
-  ed25519: ['ed25519'],
-};
+import { verifyInputs, type VerifyInputs } from './verify-inputs.js';
 
 /** Verifies signatures made with one public key. */
 export interface SignatureVerifier {
@@ -31,25 +24,6 @@ export interface SignatureVerifier {
    * docs/benchmarks.md, and pays only when another core is idle.
    */
   verifySync(algorithm: SignatureAlgorithm, data: Uint8Array, signature: Uint8Array): boolean;
-}
-
-/** What node:crypto's `verify` takes besides the data and signature. */
-interface VerifyInputs {
-  hash: HashName | null;
-  input: KeyObject | VerifyKeyObjectInput;
-}
-
-/** The node:crypto inputs for verifying under `algorithm`, or undefined when the key does not fit it. */
-function verifyInputs(key: KeyObject | undefined, algorithm: SignatureAlgorithm): VerifyInputs | undefined {
-  const family = signatureFamily(algorithm);
-  if (key === undefined || !KEY_TYPES[family].includes(key.asymmetricKeyType ?? '')) return undefined;
-  const hash = signatureHash(algorithm);
-  let input: KeyObject | VerifyKeyObjectInput = key;
-  if (family === 'ecdsa') input = { key, dsaEncoding: 'der' };
-  else if (family === 'rsa-pss') {
-    input = { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: pssSaltLength(hash as HashName) };
-  }
-  return { hash, input };
 }
 
 function verifyWith(key: KeyObject | undefined, algorithm: SignatureAlgorithm, data: Uint8Array, signature: Uint8Array): boolean {

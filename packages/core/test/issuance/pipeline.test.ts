@@ -13,7 +13,9 @@ import { tbsEqualExceptPoisonAndScts } from '../../src/x509/ct.js';
 import { decodeTbs } from '../../src/x509/tbs.js';
 import { opensslDir } from './helpers.js';
 import { csrFor, dns, profiles, testHierarchy } from './pipeline-fixtures.js';
-import type { IssuerSet } from '../../src/issuance/issuer.js';
+import { IssuerSet } from '../../src/issuance/issuer.js';
+import { createVerificationWorker, type VerificationWorker } from '../../src/signers/verification-worker.js';
+import type { SignatureVerifier } from '../../src/signers/verify.js';
 import type { Issuer } from '../../src/issuance/issuer.js';
 import type { Linter } from '../../src/issuance/lint.js';
 
@@ -310,6 +312,88 @@ describe('write-ahead issuance pipeline', () => {
       expect(several.onPool).toBeGreaterThan(0);
       expect(several.onLoop + several.onPool).toBe(4);
       await expectSignedByIntermediate([...one.result, ...several.result]);
+    });
+
+    /** A verification worker that counts where each verification ran. */
+    function countingWorker(): { worker: VerificationWorker; counts: { onWorker: number; onCaller: number } } {
+      const real = createVerificationWorker();
+      const counts = { onWorker: 0, onCaller: 0 };
+      const worker: VerificationWorker = {
+        verifierFor(spki): SignatureVerifier {
+          const inner = real.verifierFor(spki);
+          return {
+            verify: (...args) => {
+              counts.onWorker++;
+              return inner.verify(...args);
+            },
+            verifySync: (...args) => {
+              counts.onCaller++;
+              return inner.verifySync(...args);
+            },
+          };
+        },
+        get pending() {
+          return real.pending;
+        },
+        close: () => real.close(),
+      };
+      return { worker, counts };
+    }
+
+    it('with a verification worker: concurrent issuances verify there, one alone on the calling thread', async () => {
+      const { worker, counts } = countingWorker();
+      try {
+        const { engine: e } = engine(new MemoryStore(), { verificationWorker: worker });
+        const one = await issueMany(e, 1);
+        expect(counts).toEqual({ onWorker: 0, onCaller: 1 });
+        const several = await issueMany(e, 6);
+        expect(counts.onWorker).toBeGreaterThanOrEqual(5);
+        expect(counts.onWorker + counts.onCaller).toBe(7);
+        await expectSignedByIntermediate([...one, ...several]);
+      } finally {
+        await worker.close();
+      }
+    });
+
+    it('with a verification worker: a bad signature among concurrent ones is caught, and its serial stays planned and revocable', async () => {
+      const real = hierarchy.intermediate.signer;
+      let signed = 0;
+      const faulty: Issuer = {
+        ...hierarchy.intermediate,
+        signer: {
+          algorithm: real.algorithm,
+          publicKeySpki: real.publicKeySpki,
+          async sign(data) {
+            const signature = Uint8Array.from(await real.sign(data));
+            if (signed++ % 2 === 1) signature[signature.length - 1]! ^= 0x01;
+            return signature;
+          },
+        },
+      };
+      const worker = createVerificationWorker();
+      try {
+        const store = new MemoryStore();
+        const e = createIssuanceEngine({ store, issuers: new IssuerSet([faulty]), profiles: profiles(), clock, random: cryptoRandom(), verificationWorker: worker });
+        const requests = await Promise.all(
+          Array.from({ length: 6 }, async (_, i) => {
+            const ids = [dns(`faulty-${i}.example.com`)];
+            return e.prepare({ csrDer: (await csrFor(ids)).der, identifiers: ids });
+          }),
+        );
+        const outcomes = await Promise.allSettled(requests.map((r) => e.issue(r)));
+        const failed = outcomes.filter((o) => o.status === 'rejected');
+        expect(failed).toHaveLength(3);
+        for (const f of failed) {
+          expect(f.reason).toMatchObject({ code: 'serverInternal', detail: expect.stringMatching(/did not verify; nothing was released/) });
+        }
+        const issued = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+        await expectSignedByIntermediate(issued.map((c) => c.certificateDer));
+        const planned = await store.listCertificatesByState(['planned'], { updatedBefore: new Date(clock.now().getTime() + 1000), limit: 10 });
+        expect(planned).toHaveLength(3);
+        expect(planned.every((r) => r.plannedTbs !== undefined && r.certificateDer === undefined)).toBe(true);
+      } finally {
+        await worker.close();
+      }
     });
 
     it('event-loop (the default) and thread-pool fix the choice, and both give certificates that verify', async () => {

@@ -66,6 +66,11 @@ describe('generateSoftwareSigner', () => {
     );
   });
 
+  it('refuses an algorithm name it does not know (callers from plain JavaScript), even one that looks like a known family', async () => {
+    await expect(generateSoftwareSigner('RSA-2048', { algorithm: 'rsassa-pss-SHA256' as never })).rejects.toThrow(/unknown signature algorithm rsassa-pss-SHA256/);
+    await expect(generateSoftwareSigner('RSA-2048', { algorithm: 'sha1WithRSAEncryption' as never })).rejects.toThrow(/unknown signature algorithm/);
+  });
+
   it('refuses an RSA algorithm for an EC key', () => {
     expect(() => softwareSignerFromPem(fixture('p256-sec1.pem'), { algorithm: 'sha256WithRSAEncryption' })).toThrow(
       /cannot be used with a P-256 key/,
