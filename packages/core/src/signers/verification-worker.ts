@@ -49,7 +49,9 @@ export interface VerificationWorker {
    * A verifier for the public key `spki` (DER SubjectPublicKeyInfo, RFC 5280
    * §4.1.2.7) whose `verify` runs on the worker thread and `verifySync` on
    * the calling thread. A malformed key, or an algorithm that does not fit
-   * it, verifies nothing (`false`), as with `createVerifier`.
+   * it, verifies nothing (`false`), as with `createVerifier`. A job's bytes
+   * are copied when the ring has room for it, so leave them unchanged until
+   * its promise settles.
    */
   verifierFor(spki: Uint8Array): SignatureVerifier;
   /** Verifications handed over and not yet answered. */

@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { Worker } from 'node:worker_threads';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { memoryLogger } from '../../src/logger.js';
@@ -174,5 +177,11 @@ describe('verification worker', () => {
     const data = randomBytes(64);
     expect(await worker.verifierFor(signer.publicKeySpki).verify(signer.algorithm, data, await signer.sign(data))).toBe(true);
     expect(started).toBe(0);
+  });
+
+  it('does not hold the process open once its work is done, even never closed (built package)', async () => {
+    const child = fileURLToPath(new URL('./verification-worker-child.mjs', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, [child], { timeout: 20_000 });
+    expect(stdout).toBe('50 verified, 0 pending\n');
   });
 });
