@@ -52,7 +52,8 @@ export interface VerificationWorkerData {
 
 /**
  * Verifies ring slots until the main thread sets `shutdown`. Keys are
- * imported from the slot's SPKI on first sight of a key id and kept.
+ * imported from the slot's SPKI on first sight of a key id and kept (up to
+ * 256; then the cache starts again).
  */
 export function verificationWorkerLoop(threads: typeof WorkerThreads, crypto: typeof Crypto): void {
   const { buffer, layout, spinMs } = threads.workerData as VerificationWorkerData;
@@ -70,6 +71,8 @@ export function verificationWorkerLoop(threads: typeof WorkerThreads, crypto: ty
       } catch {
         key = null;
       }
+      // Callers hold one verifier per key; a caller making one per signature must not grow this without end.
+      if (keys.size >= 256) keys.clear();
       keys.set(id, key);
     }
     return key;

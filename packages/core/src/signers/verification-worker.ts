@@ -85,6 +85,8 @@ interface Job {
   algorithm: SignatureAlgorithm;
   data: Uint8Array;
   signature: Uint8Array;
+  /** The slot header's parameters for this key and algorithm. */
+  parameters: SlotParameters;
   /** The same check on the calling thread, for when the worker is gone. */
   fallback: SignatureVerifier;
   resolve: (valid: boolean) => void;
@@ -198,7 +200,8 @@ export function createVerificationWorkerOn(options: VerificationWorkerOptions, s
   const fitsSlot = (job: Job): boolean => layout.headerBytes + job.spki.length + job.data.length + job.signature.length <= slotBytes;
 
   /** Copies `job` (which {@link fitsSlot}) into the next free slot. */
-  function place(job: Job, parameters: SlotParameters): void {
+  function place(job: Job): void {
+    const parameters = job.parameters;
     const start = layout.controlBytes + (submitted % slotCount) * slotBytes;
     const header = new Int32Array(buffer, start, layout.headerBytes >> 2);
     header[f.keyId] = job.keyId;
@@ -236,7 +239,7 @@ export function createVerificationWorkerOn(options: VerificationWorkerOptions, s
     while (queued.length > 0 && submitted - collected < slotCount) {
       const job = queued.shift()!;
       // The parameters were checked when the job was queued.
-      place(job, parametersOf(job)!);
+      place(job);
     }
     if (inRing.length > 0) awaitCompletion();
     else settleIdle();
@@ -252,20 +255,7 @@ export function createVerificationWorkerOn(options: VerificationWorkerOptions, s
     else queueMicrotask(collect);
   }
 
-  const parameterCache = new Map<string, SlotParameters | undefined>();
-  const keyObjects = new Map<number, KeyObject | undefined>();
-  function parametersOf(job: Job): SlotParameters | undefined {
-    const cacheKey = `${job.keyId}\u0000${job.algorithm}`;
-    if (!parameterCache.has(cacheKey)) parameterCache.set(cacheKey, slotParameters(keyObjects.get(job.keyId), job.algorithm));
-    return parameterCache.get(cacheKey);
-  }
-
   function submit(job: Job): void {
-    const parameters = parametersOf(job);
-    if (parameters === undefined) {
-      job.resolve(false);
-      return;
-    }
     if (stopped || closing !== undefined || !fitsSlot(job)) {
       job.resolve(job.fallback.verifySync(job.algorithm, job.data, job.signature));
       return;
@@ -273,7 +263,7 @@ export function createVerificationWorkerOn(options: VerificationWorkerOptions, s
     worker ??= start();
     if (inRing.length + queued.length === 0) worker.ref();
     if (queued.length > 0 || submitted - collected >= slotCount) queued.push(job);
-    else place(job, parameters);
+    else place(job);
     awaitCompletion();
   }
 
@@ -281,11 +271,21 @@ export function createVerificationWorkerOn(options: VerificationWorkerOptions, s
     verifierFor(spki) {
       const keyId = nextKeyId++;
       const ownSpki = Uint8Array.from(spki);
-      keyObjects.set(keyId, importSpkiPublicKey(ownSpki));
+      const key = importSpkiPublicKey(ownSpki);
       const fallback = createVerifier(ownSpki);
+      // A key signs under one algorithm or few: the slot parameters are worked out once each.
+      const parametersByAlgorithm = new Map<SignatureAlgorithm, SlotParameters | undefined>();
+      const parametersFor = (algorithm: SignatureAlgorithm): SlotParameters | undefined => {
+        if (!parametersByAlgorithm.has(algorithm)) parametersByAlgorithm.set(algorithm, slotParameters(key, algorithm));
+        return parametersByAlgorithm.get(algorithm);
+      };
       return {
         verify: (algorithm, data, signature) =>
-          new Promise<boolean>((resolve) => submit({ keyId, spki: ownSpki, algorithm, data, signature, fallback, resolve })),
+          new Promise<boolean>((resolve) => {
+            const parameters = parametersFor(algorithm);
+            if (parameters === undefined) resolve(false);
+            else submit({ keyId, spki: ownSpki, algorithm, data, signature, parameters, fallback, resolve });
+          }),
         verifySync: (algorithm, data, signature) => fallback.verifySync(algorithm, data, signature),
       };
     },

@@ -101,6 +101,23 @@ describe('verification worker', () => {
     expect(failures()).toEqual([]);
   });
 
+  it('stays right when a caller makes a verifier per signature (more keys than the thread keeps)', async () => {
+    const keys = [signers.get('P-256 ')!, signers.get('P-384 ')!];
+    const worker = started();
+    const data = randomBytes(80);
+    const signatures = await Promise.all(keys.map((k) => k.sign(data)));
+    const answers = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => {
+        const k = i % 2;
+        // Every third one is checked against the other key's signature.
+        const signature = i % 3 === 0 ? signatures[1 - k]! : signatures[k]!;
+        return worker.verifierFor(keys[k]!.publicKeySpki).verify(keys[k]!.algorithm, data, signature);
+      }),
+    );
+    expect(answers).toEqual(Array.from({ length: 300 }, (_, i) => i % 3 !== 0));
+    expect(failures()).toEqual([]);
+  });
+
   it('verifies a job too large for a slot on the calling thread, correctly', async () => {
     const signer = signers.get('P-256 ')!;
     const worker = started({ slotBytes: 1024 });
