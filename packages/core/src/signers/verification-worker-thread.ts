@@ -77,6 +77,10 @@ export function verificationWorkerLoop(threads: typeof WorkerThreads, crypto: ty
     }
     return key;
   };
+  const headers = Array.from(
+    { length: layout.slotCount },
+    (_, i) => new Int32Array(buffer, layout.controlBytes + i * layout.slotBytes, layout.headerBytes >> 2),
+  );
   let completed = Atomics.load(control, c.completed);
   for (;;) {
     if (Atomics.load(control, c.shutdown) === 1) return;
@@ -90,9 +94,9 @@ export function verificationWorkerLoop(threads: typeof WorkerThreads, crypto: ty
       }
       continue;
     }
-    const start = layout.controlBytes + (completed % layout.slotCount) * layout.slotBytes;
-    const header = new Int32Array(buffer, start, layout.headerBytes >> 2);
-    const spkiStart = start + layout.headerBytes;
+    const slot = completed % layout.slotCount;
+    const header = headers[slot]!;
+    const spkiStart = layout.controlBytes + slot * layout.slotBytes + layout.headerBytes;
     const dataStart = spkiStart + header[f.spkiLength]!;
     const signatureStart = dataStart + header[f.dataLength]!;
     const key = keyFor(header[f.keyId]!, bytes.subarray(spkiStart, dataStart));

@@ -153,6 +153,8 @@ export function createVerificationWorkerOn(options: VerificationWorkerOptions, s
   const bytes = new Uint8Array(buffer);
   const c = layout.control;
   const f = layout.slot;
+  /** Each slot's header, viewed once. */
+  const headers = Array.from({ length: slotCount }, (_, i) => new Int32Array(buffer, layout.controlBytes + i * slotBytes, layout.headerBytes >> 2));
 
   let worker: Worker | undefined;
   /** Set when the thread died or was closed: every verification then runs on the calling thread. */
@@ -202,8 +204,8 @@ export function createVerificationWorkerOn(options: VerificationWorkerOptions, s
   /** Copies `job` (which {@link fitsSlot}) into the next free slot. */
   function place(job: Job): void {
     const parameters = job.parameters;
-    const start = layout.controlBytes + (submitted % slotCount) * slotBytes;
-    const header = new Int32Array(buffer, start, layout.headerBytes >> 2);
+    const slot = submitted % slotCount;
+    const header = headers[slot]!;
     header[f.keyId] = job.keyId;
     header[f.spkiLength] = job.spki.length;
     header[f.dataLength] = job.data.length;
@@ -213,7 +215,7 @@ export function createVerificationWorkerOn(options: VerificationWorkerOptions, s
     header[f.saltLength] = parameters.saltLength;
     header[f.dsaDer] = parameters.dsaDer;
     header[f.result] = 0;
-    let at = start + layout.headerBytes;
+    let at = layout.controlBytes + slot * slotBytes + layout.headerBytes;
     bytes.set(job.spki, at);
     at += job.spki.length;
     bytes.set(job.data, at);
@@ -231,16 +233,11 @@ export function createVerificationWorkerOn(options: VerificationWorkerOptions, s
     if (stopped) return;
     const completed = Atomics.load(control, c.completed);
     while (collected < completed) {
-      const start = layout.controlBytes + (collected % slotCount) * slotBytes;
-      const valid = new Int32Array(buffer, start, layout.headerBytes >> 2)[f.result] === 1;
+      const valid = headers[collected % slotCount]![f.result] === 1;
       collected++;
       inRing.shift()!.resolve(valid);
     }
-    while (queued.length > 0 && submitted - collected < slotCount) {
-      const job = queued.shift()!;
-      // The parameters were checked when the job was queued.
-      place(job);
-    }
+    while (queued.length > 0 && submitted - collected < slotCount) place(queued.shift()!);
     if (inRing.length > 0) awaitCompletion();
     else settleIdle();
   }
@@ -260,7 +257,16 @@ export function createVerificationWorkerOn(options: VerificationWorkerOptions, s
       job.resolve(job.fallback.verifySync(job.algorithm, job.data, job.signature));
       return;
     }
-    worker ??= start();
+    if (worker === undefined) {
+      try {
+        worker = start();
+      } catch (err) {
+        // No thread could be started (resource limits, a policy against eval'd code): verify here from now on.
+        fail(err instanceof Error ? err : new Error(String(err)));
+        job.resolve(job.fallback.verifySync(job.algorithm, job.data, job.signature));
+        return;
+      }
+    }
     if (inRing.length + queued.length === 0) worker.ref();
     if (queued.length > 0 || submitted - collected >= slotCount) queued.push(job);
     else place(job);

@@ -163,6 +163,26 @@ describe('verification worker', () => {
     expect(worker.pending).toBe(0);
   });
 
+  it('when no thread can be started, verifies on the calling thread and reports it once', async () => {
+    const signer = signers.get('P-256 ')!;
+    const worker = track(
+      createVerificationWorkerOn({ logger }, () => {
+        throw new Error('ERR_WORKER_INIT_FAILED (simulated)');
+      }),
+    );
+    const verifier = worker.verifierFor(signer.publicKeySpki);
+    const data = randomBytes(64);
+    const signature = await signer.sign(data);
+    const answers = await Promise.all([
+      verifier.verify(signer.algorithm, data, signature),
+      verifier.verify(signer.algorithm, data, corrupt(signature)),
+      verifier.verify(signer.algorithm, data, signature),
+    ]);
+    expect(answers).toEqual([true, false, true]);
+    expect(failures()).toMatchObject([{ level: 'error', error: 'ERR_WORKER_INIT_FAILED (simulated)' }]);
+    expect(worker.pending).toBe(0);
+  });
+
   it('close() lets the jobs in hand finish, stops the thread, and verifies on the calling thread afterwards', async () => {
     const signer = signers.get('P-256 ')!;
     let thread: Worker | undefined;
