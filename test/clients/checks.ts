@@ -6,6 +6,7 @@
  */
 import type { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import type { ChallengeType, RevocationReason } from '@certwright/core';
 import { expect } from 'vitest';
 import { leafOf, opensslVerify, subjectAltNames } from './certificates.js';
@@ -17,7 +18,7 @@ export interface IssuedFiles {
   readonly certPath: string;
   /** A file holding the intermediate (may also hold the leaf). */
   readonly chainPath: string;
-  /** The DNS names requested. */
+  /** The identifiers requested: DNS names (wildcards included) and IP addresses (RFC 8738). */
   readonly names: readonly string[];
   /**
    * The challenge type the CA must have validated each name with, or
@@ -28,13 +29,18 @@ export interface IssuedFiles {
   readonly context: string;
 }
 
+/** The subjectAltName entry as Node prints it: `DNS:name` or `IP Address:addr`. */
+function sanEntry(name: string): string {
+  return isIP(name) === 0 ? `DNS:${name}` : `IP Address:${name}`;
+}
+
 /** Checks one issuance and returns the leaf. */
 export async function expectIssued(ca: ClientTestCa, files: IssuedFiles): Promise<X509Certificate> {
   const { context } = files;
   expect(existsSync(files.certPath), `${files.certPath} missing\n${context}`).toBe(true);
   expect(existsSync(files.chainPath), `${files.chainPath} missing\n${context}`).toBe(true);
   const leaf = leafOf(files.certPath);
-  expect(subjectAltNames(leaf), context).toEqual(files.names.map((n) => `DNS:${n}`).sort());
+  expect(subjectAltNames(leaf), context).toEqual(files.names.map(sanEntry).sort());
   expect(opensslVerify(ca.rootPath, files.chainPath, files.certPath), context).toMatch(/: OK\s*$/);
 
   const record = await ca.certificateRecord(leaf);
@@ -44,7 +50,8 @@ export async function expectIssued(ca: ClientTestCa, files: IssuedFiles): Promis
 
   if (files.challenge !== 'reused') {
     const validated = await ca.validatedChallenges(leaf);
-    expect(validated.map((v) => `${v.identifier} ${v.type}`).sort(), context).toEqual(files.names.map((n) => `${n} ${files.challenge}`).sort());
+    // A wildcard's authorization names the base domain (RFC 8555 §7.1.4).
+    expect(validated.map((v) => `${v.identifier} ${v.type}`).sort(), context).toEqual(files.names.map((n) => `${n.replace(/^\*\./, '')} ${files.challenge}`).sort());
     for (const v of validated) {
       const entry = v.validationRecord[0] as Record<string, unknown> | undefined;
       if (v.type === 'http-01') {

@@ -21,12 +21,14 @@ import {
   createIntermediateCa,
   createIssuanceEngine,
   createRootCa,
+  crossSign,
   cryptoRandom,
   defaultProfiles,
   generateSoftwareSigner,
   silentLogger,
   systemClock,
   toPem,
+  withAlternateChain,
 } from '@certwright/core';
 import type { CertificateRecord, ChallengeType, Identifier, IssuanceEngine } from '@certwright/core';
 import { openSqlStore } from '@certwright/core/sql';
@@ -41,7 +43,7 @@ import {
   issuerChains,
   tlsAlpn01Validator,
 } from '@certwright/acme';
-import type { AcmeServer } from '@certwright/acme';
+import type { AcmeServer, AcmeServerOptions } from '@certwright/acme';
 import { createNodeHandler } from '@certwright/acme/node';
 import { startTestDns } from './challtestsrv.js';
 import type { TestDns } from './challtestsrv.js';
@@ -62,12 +64,33 @@ export interface ValidatedChallenge {
   readonly validationRecord: readonly unknown[];
 }
 
+/** What a test file may change in {@link startClientTestCa}'s CA; everything else is fixed. */
+export interface ClientTestCaOptions {
+  /**
+   * Cross-sign the issuing CA by a second root (`alternateRootPath`), so
+   * every certificate is also served with that alternate chain
+   * (RFC 8555 §7.4.2, `Link: rel="alternate"`).
+   */
+  readonly alternateChain?: boolean;
+  /** Require External Account Binding on newAccount (RFC 8555 §7.3.4); keys come from the store (`store.createEabKey`). */
+  readonly externalAccountRequired?: boolean;
+  /** CIDR ranges of IP identifiers (RFC 8738) the identifier policy accepts; default none. */
+  readonly allowedIpRanges?: readonly string[];
+  /** The challenge types the CA offers (default all three: http-01, dns-01, tls-alpn-01). */
+  readonly challengeTypes?: readonly ChallengeType[];
+}
+
 /** A running CA for the real-client tests. */
 export interface ClientTestCa {
   /** `https://127.0.0.1:<port>/directory`. */
   readonly directoryUrl: string;
   /** The root certificate, PEM, in a file: the trust anchor to hand the clients. */
   readonly rootPath: string;
+  /** The subject CN of the root. */
+  readonly rootName: string;
+  /** With `alternateChain`: the second root, PEM, in a file, and its subject CN. */
+  readonly alternateRootPath?: string;
+  readonly alternateRootName?: string;
   /** The port the http-01 validator dials (clients listen or serve the webroot there). */
   readonly http01Port: number;
   /** The port the tls-alpn-01 validator dials. */
@@ -105,7 +128,7 @@ async function listenerCertificate(issuance: IssuanceEngine): Promise<{ key: str
  * Starts the DNS server and the CA. `label` names the temporary directory.
  * Call `stop()` in `afterAll`.
  */
-export async function startClientTestCa(label: string): Promise<ClientTestCa> {
+export async function startClientTestCa(label: string, options: ClientTestCaOptions = {}): Promise<ClientTestCa> {
   const dir = tempDir(`clients-${label}`);
   const cleanups: (() => Promise<void>)[] = [async () => rmSync(dir, { recursive: true, force: true })];
   const stopAll = async (): Promise<void> => {
@@ -120,10 +143,19 @@ export async function startClientTestCa(label: string): Promise<ClientTestCa> {
 
     const clock = systemClock();
     const random = cryptoRandom();
-    const root = await createRootCa({ subject: [{ type: 'CN', value: `certwright client-test Root (${label})` }], keyType: 'P-256', validitySeconds: 365 * 86400, clock, random });
-    const intermediate = await createIntermediateCa({ root, subject: [{ type: 'CN', value: `certwright client-test Issuing CA (${label})` }], keyType: 'P-256', validitySeconds: 180 * 86400, clock, random });
+    const rootName = `certwright client-test Root (${label})`;
+    const root = await createRootCa({ subject: [{ type: 'CN', value: rootName }], keyType: 'P-256', validitySeconds: 365 * 86400, clock, random });
+    let intermediate = await createIntermediateCa({ root, subject: [{ type: 'CN', value: `certwright client-test Issuing CA (${label})` }], keyType: 'P-256', validitySeconds: 180 * 86400, clock, random });
     const rootPath = join(dir, 'root.pem');
     writeFileSync(rootPath, toPem(root.certificate, 'CERTIFICATE'));
+    let alternate: { alternateRootPath: string; alternateRootName: string } | undefined;
+    if (options.alternateChain === true) {
+      const alternateRootName = `certwright client-test Alternate Root (${label})`;
+      const second = await createRootCa({ subject: [{ type: 'CN', value: alternateRootName }], keyType: 'P-384', validitySeconds: 365 * 86400, clock, random });
+      intermediate = withAlternateChain(intermediate, await crossSign({ subject: intermediate, by: second, validitySeconds: 180 * 86400, clock, random }));
+      alternate = { alternateRootPath: join(dir, 'alternate-root.pem'), alternateRootName };
+      writeFileSync(alternate.alternateRootPath, toPem(second.certificate, 'CERTIFICATE'));
+    }
     const issuers = new IssuerSet([intermediate]);
     const issuance = createIssuanceEngine({ store, issuers, profiles: defaultProfiles(), clock, random });
 
@@ -147,19 +179,25 @@ export async function startClientTestCa(label: string): Promise<ClientTestCa> {
     const resolver = createNodeDnsResolver({ servers: [dns.server], timeoutMs: 2000, tries: 2 });
     const policy = createConnectionPolicy({ allowPrivate: true, ports: { http01: http01Port, tlsAlpn01: tlsAlpn01Port, allowedRedirectPorts: [http01Port] } });
     const caa = { config: { issuerDomains: [CAA_IDENTITY] }, accountUri: (account: { id: string }) => urls.account(account.id) };
+    const challengeTypes = options.challengeTypes ?? ['http-01', 'dns-01', 'tls-alpn-01'];
+    const validators: AcmeServerOptions['validators'] = [
+      http01Validator({ resolver, policy, caa }),
+      dns01Validator({ resolver, caa }),
+      tlsAlpn01Validator({ resolver, policy, caa }),
+    ].filter((v) => challengeTypes.includes(v.type));
     const engine = createAcmeServer({
       baseUrl,
       store,
       issuance,
       chains: issuerChains(issuers),
-      identifierPolicy: createIdentifierPolicy({ allowedSuffixes: [TEST_DOMAIN] }),
-      validators: [http01Validator({ resolver, policy, caa }), dns01Validator({ resolver, caa }), tlsAlpn01Validator({ resolver, policy, caa })],
+      identifierPolicy: createIdentifierPolicy({ allowedSuffixes: [TEST_DOMAIN], allowedIpRanges: options.allowedIpRanges ?? [] }),
+      validators,
       clock,
       logger: silentLogger,
       random,
       profiles: [{ name: 'default', description: '90-day TLS server certificate' }],
       defaultProfile: 'default',
-      meta: { caaIdentities: [CAA_IDENTITY], externalAccountRequired: false },
+      meta: { caaIdentities: [CAA_IDENTITY], externalAccountRequired: options.externalAccountRequired ?? false },
       lifetimes: { order: DAY, authorization: DAY, pendingAuthorization: HOUR, nonce: HOUR },
       authorizationReuse: { enabled: true, minRemainingMs: HOUR },
       preAuthorization: false,
@@ -177,6 +215,8 @@ export async function startClientTestCa(label: string): Promise<ClientTestCa> {
     return {
       directoryUrl: urls.directory,
       rootPath,
+      rootName,
+      ...alternate,
       http01Port,
       tlsAlpn01Port,
       dns,
