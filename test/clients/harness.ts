@@ -151,7 +151,8 @@ export async function startClientTestCa(label: string, options: ClientTestCaOpti
     let alternate: { alternateRootPath: string; alternateRootName: string } | undefined;
     if (options.alternateChain === true) {
       const alternateRootName = `certwright client-test Alternate Root (${label})`;
-      const second = await createRootCa({ subject: [{ type: 'CN', value: alternateRootName }], keyType: 'P-384', validitySeconds: 365 * 86400, clock, random });
+      // O before CN: dehydrated 0.7 finds the CN of an issuer name only after another attribute.
+      const second = await createRootCa({ subject: [{ type: 'O', value: 'certwright tests' }, { type: 'CN', value: alternateRootName }], keyType: 'P-384', validitySeconds: 365 * 86400, clock, random });
       intermediate = withAlternateChain(intermediate, await crossSign({ subject: intermediate, by: second, validitySeconds: 180 * 86400, clock, random }));
       alternate = { alternateRootPath: join(dir, 'alternate-root.pem'), alternateRootName };
       writeFileSync(alternate.alternateRootPath, toPem(second.certificate, 'CERTIFICATE'));
