@@ -4,7 +4,7 @@
  * reason, revokes in the store (compare-and-set: of two racing revocations
  * one wins) and explains a refusal.
  */
-import { CertwrightError, der, type CertificateStore, type Clock, type Revocation, type RevocationReason } from '@certwright/core';
+import { CertwrightError, decodeTbs, der, spkiSha256Hex, splitSigned, type CertificateStore, type Clock, type Revocation, type RevocationReason } from '@certwright/core';
 
 /** CRLReason names (RFC 5280 §5.3.1) and their codes; 7 is unused. */
 export const REVOCATION_REASONS: Readonly<Record<string, RevocationReason>> = {
@@ -20,16 +20,27 @@ export const REVOCATION_REASONS: Readonly<Record<string, RevocationReason>> = {
   aACompromise: 10,
 };
 
-/** A reason given as a code or a name (case-insensitive), checked against RFC 5280 §5.3.1. */
+/** The code of removeFromCRL, which only a delta CRL may carry (RFC 5280 §5.3.1). */
+const REMOVE_FROM_CRL = 8;
+
+/**
+ * A reason given as a code or a name (case-insensitive), checked against
+ * RFC 5280 §5.3.1. `removeFromCRL` (8) is refused: it "is only used in delta
+ * CRLs" to take an entry off, so it is no reason to revoke a certificate.
+ */
 export function parseRevocationReason(reason: number | string): RevocationReason {
   const code = typeof reason === 'number' ? reason : /^(0|[1-9][0-9]?)$/.test(reason) ? Number(reason) : undefined;
+  let found: RevocationReason | undefined;
   if (code !== undefined) {
-    if (Object.values(REVOCATION_REASONS).includes(code as RevocationReason)) return code as RevocationReason;
+    if (Object.values(REVOCATION_REASONS).includes(code as RevocationReason)) found = code as RevocationReason;
   } else {
     const wanted = String(reason).toLowerCase();
-    const entry = Object.entries(REVOCATION_REASONS).find(([name]) => name.toLowerCase() === wanted);
-    if (entry !== undefined) return entry[1];
+    found = Object.entries(REVOCATION_REASONS).find(([name]) => name.toLowerCase() === wanted)?.[1];
   }
+  if (found === REMOVE_FROM_CRL) {
+    throw new CertwrightError('badRevocationReason', `revocation reason removeFromCRL (8) only takes an entry off a delta CRL (RFC 5280 §5.3.1) and revokes nothing; a revocation cannot be undone, so give the reason the certificate is revoked for`);
+  }
+  if (found !== undefined) return found;
   throw new CertwrightError('badRevocationReason', `revocation reason ${JSON.stringify(reason)} is not an RFC 5280 §5.3.1 CRLReason (0–10 except 7, or its name)`);
 }
 
@@ -47,22 +58,44 @@ export function normalizeSerial(serial: string): string {
 }
 
 /**
- * Revokes `serial` with `reason` at the clock's time. Throws `malformed`
- * (bad serial), `badRevocationReason`, `notFound` (unknown, or never
- * signed: reserved or abandoned) or `alreadyRevoked`.
+ * Revokes `serial` with `reason` at the clock's time. A `keyCompromise` (1)
+ * revocation also puts the certificate's public key in the blocked-keys
+ * table, so no later certificate is issued for it (RFC 8555 §7.6), as an
+ * ACME keyCompromise revocation does. Throws `malformed` (bad serial),
+ * `badRevocationReason`, `notFound` (unknown, or never signed: reserved or
+ * abandoned) or `alreadyRevoked`.
  */
 export async function revokeBySerial(
-  store: Pick<CertificateStore, 'getCertificate' | 'revoke'>,
+  store: Pick<CertificateStore, 'getCertificate' | 'revoke' | 'addBlockedKey'>,
   clock: Clock,
   serial: string,
   reason: number | string,
 ): Promise<Revocation> {
   const key = normalizeSerial(serial);
   const code = parseRevocationReason(reason);
-  const revocation = await store.revoke(key, code, clock.now());
-  if (revocation !== undefined) return revocation;
+  // The key is read before revoking, so a record that cannot be read leaves nothing half-done.
+  const blockedSpki = code === 1 ? await signedKeyOf(store, key) : undefined;
+  const now = clock.now();
+  const revocation = await store.revoke(key, code, now);
+  if (revocation !== undefined) {
+    if (blockedSpki !== undefined) await store.addBlockedKey({ spkiSha256: spkiSha256Hex(blockedSpki), reason: 'keyCompromise', addedAt: now, sourceSerial: key });
+    return revocation;
+  }
   const record = await store.getCertificate(key);
   if (record === undefined) throw new CertwrightError('notFound', `no certificate with serial ${key}`);
   if (record.revokedAt !== undefined) throw new CertwrightError('alreadyRevoked', `certificate ${key} was already revoked at ${record.revokedAt.toISOString()}`);
   throw new CertwrightError('notFound', `serial ${key} was never signed (state ${record.state})`);
+}
+
+/**
+ * The public key (DER SubjectPublicKeyInfo) certified under `serial`: from
+ * the certificate, else the precertificate, else the TBS planned before
+ * signing (a crash may have left it signed but unrecorded).
+ */
+async function signedKeyOf(store: Pick<CertificateStore, 'getCertificate'>, serial: string): Promise<Uint8Array | undefined> {
+  const record = await store.getCertificate(serial);
+  if (record === undefined) return undefined;
+  const signed = record.certificateDer ?? record.precertificateDer;
+  const tbs = signed !== undefined ? splitSigned(signed).tbs : record.plannedTbs;
+  return tbs === undefined ? undefined : decodeTbs(tbs).spki;
 }

@@ -1,0 +1,56 @@
+// The operator's revocation by serial (`certwright revoke`, responder.revoke):
+// a keyCompromise revocation blocks the key for later issuance as an ACME one
+// does (RFC 8555 §7.6), and removeFromCRL, a delta-CRL-only reason
+// (RFC 5280 §5.3.1), is no reason to revoke.
+import { buildCsr, generateSoftwareSigner, isCertwrightError, spkiSha256Hex } from '@certwright/core';
+import { describe, expect, it } from 'vitest';
+import { parseRevocationReason, revokeBySerial } from '../src/index.js';
+import { testCa } from './helpers.js';
+
+/** The error code and detail of a rejected promise. */
+async function refusal(promise: Promise<unknown>): Promise<string> {
+  return promise.then(
+    () => 'accepted',
+    (e: unknown) => (isCertwrightError(e) ? `${e.code}: ${e.detail}` : String(e)),
+  );
+}
+
+describe('revokeBySerial', () => {
+  it('blocks the key of a certificate revoked for keyCompromise: the next CSR with that key is refused', async () => {
+    const ca = await testCa();
+    const signer = await generateSoftwareSigner('P-256');
+    const identifiers = [{ type: 'dns' as const, value: 'compromised.example.test' }];
+    const csrDer = await buildCsr({ signer, identifiers });
+    const issued = await ca.engine.issue(await ca.engine.prepare({ csrDer, identifiers }));
+
+    const revocation = await revokeBySerial(ca.store, ca.clock, issued.serial, 'keyCompromise');
+    expect(revocation.reason).toBe(1);
+    const blocked = await ca.store.getBlockedKey(spkiSha256Hex(signer.publicKeySpki));
+    expect(blocked).toMatchObject({ reason: 'keyCompromise', sourceSerial: issued.serial });
+
+    const again = await refusal(ca.engine.prepare({ csrDer: await buildCsr({ signer, identifiers }), identifiers }));
+    expect(again).toBe('badKey: Key rejected by rule blockedKey: the public key is blocked');
+  });
+
+  it('blocks no key for other reasons: the same key is certified again', async () => {
+    const ca = await testCa();
+    const signer = await generateSoftwareSigner('P-256');
+    const identifiers = [{ type: 'dns' as const, value: 'superseded.example.test' }];
+    const issued = await ca.engine.issue(await ca.engine.prepare({ csrDer: await buildCsr({ signer, identifiers }), identifiers }));
+
+    await revokeBySerial(ca.store, ca.clock, issued.serial, 'superseded');
+    expect(await ca.store.getBlockedKey(spkiSha256Hex(signer.publicKeySpki))).toBeUndefined();
+    const reissued = await ca.engine.issue(await ca.engine.prepare({ csrDer: await buildCsr({ signer, identifiers }), identifiers }));
+    expect(reissued.serial).not.toBe(issued.serial);
+  });
+
+  it('refuses removeFromCRL by name and by code, saying why, and revokes nothing', async () => {
+    const ca = await testCa();
+    const issued = await ca.issue();
+    for (const reason of ['removeFromCRL', '8', 8]) {
+      expect(() => parseRevocationReason(reason)).toThrow(/delta CRL \(RFC 5280 §5\.3\.1\)/);
+      expect(await refusal(revokeBySerial(ca.store, ca.clock, issued.serial, reason))).toMatch(/^badRevocationReason: revocation reason removeFromCRL \(8\) only takes an entry off a delta CRL/);
+    }
+    expect((await ca.store.getCertificate(issued.serial))?.revokedAt).toBeUndefined();
+  });
+});
