@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createIntermediateCa,
@@ -78,6 +78,9 @@ export async function loadOrCreateCa(config: StandaloneConfig, clock: Clock, ran
   // With an HSM the issuing key lives on the token, never in a file.
   const expected = Object.entries(paths).filter(([name]) => !(config.hsm && name === 'intermediateKey'));
   const present = expected.filter(([, p]) => existsSync(p)).map(([name]) => name);
+  // Issuing CAs added by `issuer add` are part of the CA too: with them and without the root, the directory is half restored.
+  const added = join(config.dataDir, 'issuers');
+  if (present.length < expected.length && existsSync(added) && readdirSync(added).length > 0) present.push('issuers/');
   if (config.hsm && existsSync(paths.intermediateKey)) {
     throw new Error(`${paths.intermediateKey} exists, but the issuing key is configured to live in the PKCS#11 token "${config.hsm.tokenLabel}"; move the file away or remove the hsm settings`);
   }

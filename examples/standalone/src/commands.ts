@@ -153,11 +153,14 @@ export async function runIssuerAdd(config: StandaloneConfig, io: CommandIo, cloc
     const now = clock.now();
     const rootDaysLeft = Math.floor((ca.root.notAfter.getTime() - now.getTime()) / 86_400_000) - 1;
     if (rootDaysLeft < 1) throw new Error(`the root expires on ${ca.root.notAfter.toISOString()}; a new issuing CA needs a new root (a new data directory)`);
-    const stamp = now.toISOString().slice(0, 16).replace(/[-:T]/g, '');
+    // The key type and the second keep the names of issuing CAs apart (RFC 5280 §4.1.2.6), also when
+    // `issuer add` runs twice in a minute (a P-256 and a P-384 successor).
+    const stamp = now.toISOString().slice(0, 19).replace(/[-:T]/g, '');
     const added = await addIssuer({
       dataDir: config.dataDir,
       root: ca.root,
-      subject: { organization: config.ca.organization, commonName: `${config.ca.intermediateCommonName} ${stamp}` },
+      subject: { organization: config.ca.organization, commonName: `${config.ca.intermediateCommonName} ${keyType} ${stamp}` },
+      takenSubjects: [ca.root, ...ca.issuers].map((issuer) => issuer.subjectDer),
       keyType,
       validityDays: Math.min(config.ca.intermediateValidityDays, rootDaysLeft),
       clock,

@@ -59,6 +59,8 @@ export interface AddIssuerOptions {
   dataDir: string;
   root: Issuer;
   subject: { organization: string; commonName: string };
+  /** Subject names (DER) of the CAs already there; the new one must differ from each (RFC 5280 §4.1.2.6). */
+  takenSubjects: readonly Uint8Array[];
   keyType: CertKeyType;
   validityDays: number;
   clock: Clock;
@@ -81,6 +83,9 @@ export async function addIssuer(options: AddIssuerOptions): Promise<Issuer> {
     clock: options.clock,
     random: options.random,
   });
+  if (options.takenSubjects.some((taken) => Buffer.from(taken).equals(intermediate.subjectDer))) {
+    throw new Error(`a CA named "${options.subject.commonName}" exists already; two CAs must not share a name, so run \`certwright issuer add\` again in a second`);
+  }
   const dir = issuerDir(options.dataDir, intermediate.id);
   if (existsSync(join(dir, 'cert.pem'))) throw new Error(`${dir} already holds an issuer`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });

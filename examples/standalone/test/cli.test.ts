@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +63,25 @@ describe('certwright init, migrate, status', () => {
     expect(status.status, status.stderr).toBe(0);
     expect(status.stdout).toContain('certificates: 0 issued, 0 of them revoked');
     expect(status.stdout).toMatch(/issuing CA:\s+[0-9a-f]+ \(P-256, active\), valid .* \(109[0-9] days left\)/);
+  });
+
+  it('a data directory holding only issuers/ (a half-restored backup) gets no new CA from init, serve or status', () => {
+    const source = { CERTWRIGHT_DATA_DIR: join(freshDir(), 'ca') };
+    expect(cli(['init'], source).status).toBe(0);
+    const added = cli(['issuer', 'add'], source);
+    expect(added.status, added.stderr).toBe(0);
+    const restored = join(freshDir(), 'ca');
+    cpSync(join(source.CERTWRIGHT_DATA_DIR, 'issuers'), join(restored, 'issuers'), { recursive: true });
+    const env = { CERTWRIGHT_DATA_DIR: restored };
+    const init = cli(['init'], env);
+    expect(init.status).toBe(1);
+    expect(init.stderr).toContain('already holds a CA');
+    for (const command of [['serve'], ['status']]) {
+      const run = cli(command, env);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(`the data directory ${restored} holds only part of a CA (issuers/); restore the missing files from a backup`);
+    }
+    expect(existsSync(join(restored, 'root.pem'))).toBe(false);
   });
 
   it('status in an empty data directory says to run init', () => {

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,5 +124,12 @@ describe('certwright issuer add / retire', () => {
     const nowOk = cli(['issuer', 'retire', active], env);
     expect(nowOk.status, nowOk.stderr).toBe(0);
     expect(nowOk.stdout).toContain(`Retired issuing CA ${active}`);
+    // Every CA under the root has a name of its own (RFC 5280 §4.1.2.6), though these were added within a minute.
+    const subjects = [join(dir, 'data', 'intermediate.pem'), ...readdirSync(join(dir, 'data', 'issuers')).map((id) => join(dir, 'data', 'issuers', id, 'cert.pem'))]
+      .filter((path) => existsSync(path))
+      .map((path) => new X509Certificate(readFileSync(path, 'utf8')).subject);
+    expect(subjects).toHaveLength(3);
+    expect(new Set(subjects).size).toBe(3);
+    expect(subjects.some((subject) => /CN=certwright Issuing CA P-384 \d{14}$/.test(subject))).toBe(true);
   });
 });
