@@ -12,7 +12,7 @@ import { SoftwareSigner } from '../signers/software.js';
 import type { CertificateStore, SerialReservation } from '../store/types.js';
 import { assembleSigned } from '../x509/certificate.js';
 import { compareCtPair } from '../x509/ct.js';
-import { parseSpki, type CertKeyType } from '../x509/spki.js';
+import { CERT_KEY_TYPES, parseSpki, type CertKeyType } from '../x509/spki.js';
 import type { IssuanceEngine, IssuanceRequest, IssuedCertificate, PreparedIssuance } from './engine-types.js';
 import type { Issuer, IssuerSet } from './issuer.js';
 import { createLeafTbsBuilder, type BuiltLeafTbs, type LeafTbsBuilder, type LeafTbsInput } from './leaf-tbs.js';
@@ -55,7 +55,9 @@ export interface IssuanceEngineOptions {
   serials?: SerialOptions;
   /**
    * Chooses the issuer for a leaf key type. Default: the active issuer of the
-   * same key family (ECDSA leaf → ECDSA issuer, RSA → RSA), else any active one.
+   * leaf's key type (P-384 leaf → P-384 issuer), else of the same key family
+   * (ECDSA leaf → ECDSA issuer, RSA → RSA; P-256 before P-384, RSA-2048 before
+   * RSA-3072 before RSA-4096), else the first active one in that order.
    */
   selectIssuer?: (leafKeyType: CertKeyType, issuers: IssuerSet) => Issuer | undefined;
   /** With CT: precertificate → SCTs → final certificate (RFC 6962 §3.1). */
@@ -119,10 +121,14 @@ function familyOf(keyType: string): string {
   return keyType.startsWith('RSA') ? 'rsa' : keyType.startsWith('P-') ? 'ec' : keyType;
 }
 
+/**
+ * The active issuer of the leaf's own key type, else of its family (the
+ * first of {@link CERT_KEY_TYPES}' order), else the first active one in that
+ * order: which issuer signs never depends on the order issuers were loaded.
+ */
 function defaultSelectIssuer(leafKeyType: CertKeyType, issuers: IssuerSet): Issuer | undefined {
-  const active = issuers.activeKeyTypes();
-  const sameFamily = active.find((t) => familyOf(t) === familyOf(leafKeyType));
-  const chosen = sameFamily ?? active[0];
+  const active = [...issuers.activeKeyTypes()].sort((a, b) => CERT_KEY_TYPES.indexOf(a) - CERT_KEY_TYPES.indexOf(b));
+  const chosen = active.find((t) => t === leafKeyType) ?? active.find((t) => familyOf(t) === familyOf(leafKeyType)) ?? active[0];
   return chosen === undefined ? undefined : issuers.activeFor(chosen);
 }
 

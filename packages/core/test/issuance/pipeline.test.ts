@@ -14,6 +14,7 @@ import { decodeTbs } from '../../src/x509/tbs.js';
 import { opensslDir } from './helpers.js';
 import { csrFor, dns, profiles, testHierarchy } from './pipeline-fixtures.js';
 import { IssuerSet } from '../../src/issuance/issuer.js';
+import { createIntermediateCa } from '../../src/issuance/bootstrap.js';
 import { createVerificationWorker, type VerificationWorker } from '../../src/signers/verification-worker.js';
 import type { SignatureVerifier } from '../../src/signers/verify.js';
 import type { Issuer } from '../../src/issuance/issuer.js';
@@ -138,6 +139,29 @@ describe('write-ahead issuance pipeline', () => {
     const err = await rejects(e.prepare({ csrDer: csr.der, identifiers: [dns('a.example.com')] }));
     expect(err.code).toBe('badKey');
     expect(err.detail).toContain('blockedKey');
+  });
+
+  it('signs with the active issuer of the leaf key type, then of its family, whatever order the issuers were loaded in', async () => {
+    const random = cryptoRandom();
+    const { root } = hierarchy;
+    const subject = (cn: string) => [{ type: 'CN' as const, value: cn }];
+    const p256 = await createIntermediateCa({ root, subject: subject('P-256 CA'), keyType: 'P-256', validitySeconds: 86400 * 365, clock, random });
+    const p384 = await createIntermediateCa({ root, subject: subject('P-384 CA'), keyType: 'P-384', validitySeconds: 86400 * 365, clock, random });
+    const rsa = await createIntermediateCa({ root, subject: subject('RSA CA'), keyType: 'RSA-2048', validitySeconds: 86400 * 365, clock, random });
+    const ids = [dns('a.example.com')];
+    for (const loaded of [[p256, p384, rsa], [rsa, p384, p256]]) {
+      const issuance = createIssuanceEngine({ store: new MemoryStore(), issuers: new IssuerSet(loaded), profiles: profiles(), clock, random });
+      const issuerOf = async (keyType: 'P-256' | 'P-384' | 'RSA-2048') => (await issuance.issue(await issuance.prepare({ csrDer: (await csrFor(ids, keyType)).der, identifiers: ids }))).issuerId;
+      expect(await issuerOf('P-384')).toBe(p384.id);
+      expect(await issuerOf('P-256')).toBe(p256.id);
+      expect(await issuerOf('RSA-2048')).toBe(rsa.id);
+    }
+    // Without an issuer of its own type, a P-384 leaf goes to the ECDSA one, an RSA leaf to the first in P-256, P-384 order.
+    const ecOnly = createIssuanceEngine({ store: new MemoryStore(), issuers: new IssuerSet([p384, p256]), profiles: profiles(), clock, random });
+    const rsaLeaf = await ecOnly.issue(await ecOnly.prepare({ csrDer: (await csrFor(ids, 'RSA-2048')).der, identifiers: ids }));
+    expect(rsaLeaf.issuerId).toBe(p256.id);
+    const rsaCaOnly = createIssuanceEngine({ store: new MemoryStore(), issuers: new IssuerSet([rsa]), profiles: profiles(), clock, random });
+    expect((await rsaCaOnly.issue(await rsaCaOnly.prepare({ csrDer: (await csrFor(ids, 'P-384')).der, identifiers: ids }))).issuerId).toBe(rsa.id);
   });
 
   it('refuses an unknown profile and a key type the profile does not allow', async () => {
