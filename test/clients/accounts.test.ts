@@ -7,7 +7,8 @@
  * uacme `newkey` replace the key in the store, the new key orders and
  * obtains certificates, and the old key is refused (its signature no longer
  * verifies for the account, and newAccount with `onlyReturnExisting`
- * finds no account for it).
+ * finds no account for it); a key that belongs to another account is
+ * refused (409) and the account keeps its key.
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { Agent } from 'node:https';
@@ -131,5 +132,12 @@ describe('account deactivation and key rollover through real clients', () => {
     await expect(withOldKey.createOrder({ identifiers })).rejects.toThrow(/the signature does not verify with the ES256 key/);
     const lookup = new acme.Client({ directoryUrl: ca.directoryUrl, accountKey: oldKey });
     await expect(lookup.createAccount({ onlyReturnExisting: true })).rejects.toThrow(/No account exists for this key/);
+
+    // A key that already belongs to another account cannot be rolled to (409 conflict): the account keeps its key.
+    const otherKey = await acme.crypto.createPrivateEcdsaKey();
+    await new acme.Client({ directoryUrl: ca.directoryUrl, accountKey: otherKey }).createAccount({ termsOfServiceAgreed: true });
+    await expect(client.updateAccountKey(otherKey)).rejects.toThrow(/The new key already belongs to an account/);
+    expect((await ca.store.getAccount(accountId(url)))?.thumbprint).toBe(account?.thumbprint);
+    expect((await client.createOrder({ identifiers })).status).toBe('pending');
   }, 60_000);
 });

@@ -38,6 +38,17 @@ describe('lego: a wildcard certificate through dns-01', () => {
     expect(record.identifiers.map((i) => i.value).sort(), describeRun(run)).toEqual([WILDCARD, BASE].sort());
   }, 120_000);
 
+  it('renews *.name and name with the valid authorizations reused, each with its wildcard flag', async () => {
+    const files = legoFiles(dir, WILDCARD);
+    const before = await expectIssued(ca, { ...files, names: [WILDCARD, BASE], challenge: 'dns-01', context: 'before renewal' });
+    const run = expectSuccess(await runLego(ca, dir, [...legoDomains([WILDCARD, BASE]), ...legoDnsSolver(ca)], ['renew', '--days', '9999', '--no-random-sleep']));
+    const renewed = await expectIssued(ca, { ...files, names: [WILDCARD, BASE], challenge: 'reused', context: describeRun(run) });
+    expect(renewed.serialNumber, describeRun(run)).not.toBe(before.serialNumber);
+    const order = await ca.store.getOrder((await ca.certificateRecord(renewed)).orderId!);
+    const authorizations = await ca.store.getAuthorizations(order!.authorizationIds);
+    expect(authorizations.map((a) => `${a.identifier.value} wildcard=${String(a.wildcard)} ${a.status}`).sort(), describeRun(run)).toEqual([`${BASE} wildcard=false valid`, `${BASE} wildcard=true valid`]);
+  }, 120_000);
+
   it('gets no certificate for a wildcard with only an http-01 solver: its authorization offers dns-01 alone', async () => {
     const name = `*.http.${TEST_DOMAIN}`;
     const run = await runLego(ca, tempDir('lego-wildcard-http'), [...legoDomains([name]), ...legoHttpSolver(ca)], ['run']);
