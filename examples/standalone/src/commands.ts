@@ -146,7 +146,9 @@ export const ISSUER_KEY_TYPES: readonly CertKeyType[] = ['P-256', 'P-384', 'RSA-
  */
 export async function runIssuerAdd(config: StandaloneConfig, io: CommandIo, clock: Clock, keyType: CertKeyType): Promise<number> {
   if (config.hsm !== undefined) {
-    throw new Error('`certwright issuer add` creates a software key, but the issuing key is configured to live in a PKCS#11 token; roll the token key over with your HSM tools, or remove the hsm settings');
+    throw new Error(
+      `\`certwright issuer add\` creates a software key, but the issuing key lives in the PKCS#11 token "${config.hsm.tokenLabel}"; the CLI cannot roll a token key over (a new key on the token has no certificate the server would take, and without the hsm settings the data directory lacks intermediate-key.pem): keep the token key until then (see docs/operations.md, CA key rollover)`,
+    );
   }
   const ca = await loadOrCreateCa(config, clock, cryptoRandom(), 'load');
   try {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAIN, freePort, startServe } from './processes.js';
+import { CLI, MAIN, freePort, startServe } from './processes.js';
 
 /*
  * The standalone CA with its issuing key in SoftHSM: created on the token at
@@ -79,6 +79,14 @@ describe.runIf(modulePath !== undefined)('standalone CA with the issuing key in 
     expect(bad.status).toBe(1);
     expect(bad.stderr.toLowerCase()).toContain('pin');
     expect(bad.stderr).not.toContain('wrong-pin-1234');
+  });
+
+  it('issuer add refuses to make a software key and says the token key cannot be rolled over, leaving no issuer behind', () => {
+    const run = spawnSync(process.execPath, [CLI, 'issuer', 'add'], { env, encoding: 'utf8', timeout: 60_000 });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('creates a software key, but the issuing key lives in the PKCS#11 token "certwright-test"; the CLI cannot roll a token key over');
+    expect(run.stderr).not.toContain('remove the hsm settings');
+    expect(existsSync(join(dir, 'data', 'issuers'))).toBe(false);
   });
 
   it('refuses an intermediate key file when the key is configured to live in the token', () => {
