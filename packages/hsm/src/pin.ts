@@ -20,7 +20,7 @@ export async function resolvePin(source: PinSource, env: Readonly<Record<string,
   else {
     const value = env[source.env];
     if (value === undefined || value.length === 0) {
-      throw new HsmError('invalidConfiguration', `PKCS#11 PIN environment variable ${source.env} is not set`);
+      throw new HsmError('invalidConfiguration', `PKCS#11 PIN environment variable ${source.env} is ${value === undefined ? 'not set' : 'empty'}; set it to the token's user PIN (the one given to softhsm2-util --init-token --pin, or your HSM's)`);
     }
     pin = value;
   }

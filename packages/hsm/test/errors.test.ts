@@ -135,7 +135,9 @@ describe('PIN sources', () => {
   it('an unset environment variable → invalidConfiguration naming the variable', async () => {
     const err = await failure(resolvePin({ env: 'HSM_TEST_PIN_UNSET' }, {}));
     expect(isHsmError(err, 'invalidConfiguration')).toBe(true);
-    expect(err.message).toContain('HSM_TEST_PIN_UNSET');
+    expect(err.message).toContain('HSM_TEST_PIN_UNSET is not set; set it to the token\'s user PIN');
+    const empty = await failure(resolvePin({ env: 'HSM_TEST_PIN_EMPTY' }, { HSM_TEST_PIN_EMPTY: '' }));
+    expect(empty.message).toContain('HSM_TEST_PIN_EMPTY is empty; set it to the token\'s user PIN');
   });
 
   it('an empty PIN from a callback → invalidConfiguration', async () => {
