@@ -4,7 +4,8 @@
  * name, and alone) after http-01 validation at that address (RFC 8738 §7:
  * no dns-01 for an IP), the certificate carrying an iPAddress SAN and
  * verifying with openssl. uacme 1.7 supports IP identifiers (`issue NAME
- * 127.0.0.1`, a hook answering http-01); an address outside the allowed
+ * 127.0.0.1`, a hook answering http-01, and ualpn answering tls-alpn-01
+ * with the reverse-DNS SNI of RFC 8738 §6); an address outside the allowed
  * ranges is refused with `rejectedIdentifier`. lego 4.9 has no IP
  * identifiers: it orders an address as a `dns` identifier, which the CA
  * refuses with `malformed` naming RFC 8738.
@@ -19,6 +20,7 @@ import type { ClientTestCa } from './harness.js';
 import { describeRun, expectSuccess, runClient, tempDir } from './processes.js';
 import { legoDomains, legoHttpSolver, runLego } from './runners.js';
 import { withSystemTrust } from './system-trust.js';
+import { startUalpn } from './ualpn-server.js';
 import { startWebrootServer } from './webroot-server.js';
 import type { WebrootServer } from './webroot-server.js';
 
@@ -59,6 +61,29 @@ describe('IP address identifiers (RFC 8738) through uacme (lego 4.9 has none)', 
     const run = expectSuccess(await uacme(['-h', HOOK, 'issue', IP]));
     const certPath = join(dir, 'uacme', IP, 'cert.pem');
     await expectIssued(ca, { certPath, chainPath: certPath, names: [IP], challenge: 'reused', context: describeRun(run) });
+  }, 120_000);
+
+  it('uacme issues a certificate for a name and 127.0.0.1 validated by tls-alpn-01 through ualpn (SNI 1.0.0.127.in-addr.arpa for the address)', async () => {
+    const name = `uacme-alpn-ip.${TEST_DOMAIN}`;
+    await ca.addName(name);
+    const ualpn = await startUalpn(dir, ca.tlsAlpn01Port);
+    try {
+      const conf = join(dir, 'uacme-alpn');
+      const alpnHook = fileURLToPath(new URL('./hooks/uacme-ualpn.sh', import.meta.url));
+      const run = (args: string[]) => {
+        const [command, wrapped] = withSystemTrust(ca.rootPath, 'uacme', ['-v', '-a', ca.directoryUrl, '-c', conf, ...args]);
+        return runClient(command, wrapped, { env: { UALPN_SOCK: ualpn.socketPath }, timeoutMs: 90_000 });
+      };
+      expectSuccess(await run(['-y', 'new']));
+      const issued = await run(['-h', alpnHook, 'issue', name, IP]);
+      expectSuccess({ ...issued, stderr: `${issued.stderr}\n--- ualpn ---\n${ualpn.output()}` });
+      const certPath = join(conf, name, 'cert.pem');
+      await expectIssued(ca, { certPath, chainPath: certPath, names: [name, IP], challenge: 'tls-alpn-01', context: describeRun(issued) });
+      // ualpn answers an address's challenge only on the SNI RFC 8738 §6 names.
+      expect(ualpn.output(), describeRun(issued)).toMatch(/new auth \S+ for 127\.0\.0\.1 \(1\.0\.0\.127\.in-addr\.arpa\)/);
+    } finally {
+      await ualpn.stop();
+    }
   }, 120_000);
 
   it('uacme: an address outside the allowed ranges is refused with rejectedIdentifier', async () => {
