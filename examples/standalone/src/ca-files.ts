@@ -64,6 +64,23 @@ export class CaExistsError extends Error {
 }
 
 /**
+ * Which parts of a CA the data directory holds: the names of the top-level
+ * files present (with an HSM, the issuing key is on the token, never a
+ * file) and, when any of those is missing, `issuers/` if it holds anything;
+ * `complete` when every top-level file is there.
+ */
+export function caParts(config: StandaloneConfig): { complete: boolean; present: string[] } {
+  const paths = caPaths(config.dataDir);
+  const expected = Object.entries(paths).filter(([name]) => !(config.hsm && name === 'intermediateKey'));
+  const present = expected.filter(([, p]) => existsSync(p)).map(([name]) => name);
+  // Issuing CAs added by `issuer add` are part of the CA too: with them and without the root, the directory is half restored.
+  const added = join(config.dataDir, 'issuers');
+  const complete = present.length === expected.length;
+  if (!complete && existsSync(added) && readdirSync(added).length > 0) present.push('issuers/');
+  return { complete, present };
+}
+
+/**
  * Loads the root and intermediate from the data directory, or creates them
  * (keys written with mode 0600, never overwritten). A data directory
  * holding only some of the files is refused rather than repaired, so a
@@ -75,12 +92,7 @@ export class CaExistsError extends Error {
  */
 export async function loadOrCreateCa(config: StandaloneConfig, clock: Clock, random: Random, mode: 'create-or-load' | 'create' | 'load' = 'create-or-load'): Promise<LoadedCa> {
   const paths = caPaths(config.dataDir);
-  // With an HSM the issuing key lives on the token, never in a file.
-  const expected = Object.entries(paths).filter(([name]) => !(config.hsm && name === 'intermediateKey'));
-  const present = expected.filter(([, p]) => existsSync(p)).map(([name]) => name);
-  // Issuing CAs added by `issuer add` are part of the CA too: with them and without the root, the directory is half restored.
-  const added = join(config.dataDir, 'issuers');
-  if (present.length < expected.length && existsSync(added) && readdirSync(added).length > 0) present.push('issuers/');
+  const { complete, present } = caParts(config);
   if (config.hsm && existsSync(paths.intermediateKey)) {
     throw new Error(`${paths.intermediateKey} exists, but the issuing key is configured to live in the PKCS#11 token "${config.hsm.tokenLabel}"; move the file away or remove the hsm settings`);
   }
@@ -90,7 +102,7 @@ export async function loadOrCreateCa(config: StandaloneConfig, clock: Clock, ran
   if (mode === 'load' && present.length === 0) {
     throw new Error(`the data directory ${config.dataDir} holds no CA yet; create one with \`certwright init\` (or check CERTWRIGHT_DATA_DIR)`);
   }
-  if (present.length === expected.length) {
+  if (complete) {
     const root = importIssuer({ chainPem: readFileSync(paths.rootCert, 'utf8'), keyPem: readFileSync(paths.rootKey, 'utf8'), status: 'retired' });
     const chainPem = readFileSync(paths.intermediateChain, 'utf8');
     if (hsm) {

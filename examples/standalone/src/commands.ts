@@ -3,15 +3,15 @@
  * `eab create`, `revoke`, `status`. Each opens what it needs, reports in
  * plain words and returns the exit code.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { base64url, cryptoRandom, randomId, silentLogger, type CertKeyType, type Clock } from '@certwright/core';
 import { LATEST_SCHEMA_VERSION, openSqlStore, type SqlStore } from '@certwright/core/sql';
 import { REVOCATION_REASONS, revokeBySerial } from '@certwright/ocsp';
-import { loadOrCreateCa, sha256Fingerprint } from './ca-files.js';
+import { CaExistsError, caParts, loadOrCreateCa, sha256Fingerprint } from './ca-files.js';
 import { redactUrl, type StandaloneConfig } from './config.js';
 import { addIssuer, issuerDir, writeIssuerStatus } from './issuer-files.js';
-import { openRuntime } from './runtime.js';
+import { openRuntime, refuseDatabaseOfAnotherCa, unreachableDatabase } from './runtime.js';
 import { acquireServerLock, liveServerPid } from './server-lock.js';
 
 /** Where commands write: `out` for results, `err` for problems. */
@@ -29,7 +29,9 @@ async function withStore<T>(config: StandaloneConfig, run: (store: SqlStore) => 
   if (!existsSync(config.dataDir)) {
     throw new Error(`the data directory ${config.dataDir} does not exist: run \`certwright init\` first, or set CERTWRIGHT_DATA_DIR to an existing CA's directory`);
   }
-  const store = await openSqlStore({ url: config.databaseUrl, timeoutMs: unbounded ? 0 : config.databaseTimeoutMs });
+  const store = await openSqlStore({ url: config.databaseUrl, timeoutMs: unbounded ? 0 : config.databaseTimeoutMs }).catch((err: unknown) => {
+    throw unreachableDatabase(config.databaseUrl, err);
+  });
   try {
     return await run(store);
   } finally {
@@ -50,9 +52,20 @@ async function withCurrentStore<T>(config: StandaloneConfig, run: (store: SqlSto
 
 /** `init`: creates the root and issuing CA (file or HSM key) and migrates the database; refuses a data directory that already holds a CA. */
 export async function runInit(config: StandaloneConfig, io: CommandIo, clock: Clock): Promise<number> {
+  if (caParts(config).present.length > 0) throw new CaExistsError(config.dataDir);
+  // The database first: a CA is created only once it is reached, migrated and known to belong to no other CA.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const migration = await withStore(
+    config,
+    async (store) => {
+      const outcome = await store.migrate();
+      await refuseDatabaseOfAnotherCa(store, config);
+      return outcome;
+    },
+    true,
+  );
   const ca = await loadOrCreateCa(config, clock, cryptoRandom(), 'create');
   try {
-    const migration = await withStore(config, (store) => store.migrate(), true);
     io.out(`Created a new CA in ${config.dataDir}:`);
     io.out(`  root certificate:  ${ca.paths.rootCert}`);
     io.out(`  root SHA-256:      ${sha256Fingerprint(ca.root.certificate)}`);

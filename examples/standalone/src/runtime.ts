@@ -4,6 +4,7 @@
  * listener, the issuance engine (with CT when configured), and the OCSP
  * responder with its CRL publisher. Shared by `serve` and the admin commands.
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CertwrightError,
@@ -23,7 +24,7 @@ import {
 import { openSqlStore, type SqlStore } from '@certwright/core/sql';
 import { createSctCollector, type CtSubmitter } from '@certwright/ct';
 import { createCrlPublisher, createOcspResponder, type CrlPublisher, type OcspResponder } from '@certwright/ocsp';
-import { loadOrCreateCa, type LoadedCa } from './ca-files.js';
+import { caParts, loadOrCreateCa, type LoadedCa } from './ca-files.js';
 import { ConfigError, redactUrl, type StandaloneConfig } from './config.js';
 import type { CaMetrics } from './metrics.js';
 
@@ -99,11 +100,27 @@ function issuingCa(issuer: Issuer, metrics: CaMetrics | undefined): Issuer {
   return createIssuer({ certificate: issuer.certificate, chain: issuer.chain.slice(1), signer: timedSigner(issuer.signer, issuer.id, metrics), id: issuer.id, status: issuer.status });
 }
 
-/** A start-up failure to reach the database, naming it (without its password) and where it is configured. */
-function unreachableDatabase(url: string, err: unknown): unknown {
+/** A failure to reach the database at start-up or in a command, naming it (without its password) and where it is configured. */
+export function unreachableDatabase(url: string, err: unknown): unknown {
   const prefix = 'cannot reach the database: ';
   if (!(err instanceof Error) || !err.message.startsWith(prefix)) return err;
   return new Error(`cannot reach the database ${redactUrl(url)}: ${err.message.slice(prefix.length)}; check CERTWRIGHT_DATABASE_URL (or databaseUrl) and that the database server is up`, { cause: err });
+}
+
+/**
+ * Refuses to create a CA on a database that already holds certificate
+ * records: they belong to a CA whose files are not in the data directory (a
+ * database restored without its data directory, or a second node started
+ * before the CA files were copied to it), and a new root there would leave
+ * every relying party distrusting what the CA issues.
+ */
+export async function refuseDatabaseOfAnotherCa(store: SqlStore, config: StandaloneConfig): Promise<void> {
+  const row = await store.db.selectFrom('certificates').select((eb) => eb.fn.countAll<number | string | bigint>().as('records')).executeTakeFirstOrThrow();
+  const records = Number(row.records);
+  if (records === 0) return;
+  throw new Error(
+    `the database ${redactUrl(config.databaseUrl)} already holds ${records} certificate records of a CA whose files are not in ${config.dataDir}; restore the data directory from the same backup as the database (for another node, copy root.pem, root-key.pem, intermediate.pem and intermediate-key.pem from the first one), or use an empty database for a new CA`,
+  );
 }
 
 /**
@@ -113,17 +130,30 @@ function unreachableDatabase(url: string, err: unknown): unknown {
  */
 export async function openRuntime(config: StandaloneConfig, options: RuntimeOptions): Promise<CaRuntime> {
   const { clock, random, logger } = options;
-  const ca = await loadOrCreateCa(config, clock, random, options.caMode);
-  const cleanup: (() => Promise<void>)[] = [() => ca.close()];
+  const cleanup: (() => Promise<void>)[] = [];
   const closeAll = async (): Promise<void> => {
     for (const step of cleanup.reverse()) await step();
   };
-  try {
-    const store = await openSqlStore({ url: config.databaseUrl, timeoutMs: config.databaseTimeoutMs }).catch((err: unknown) => {
+  const openStore = async (): Promise<SqlStore> => {
+    const opened = await openSqlStore({ url: config.databaseUrl, timeoutMs: config.databaseTimeoutMs }).catch((err: unknown) => {
       throw unreachableDatabase(config.databaseUrl, err);
     });
-    cleanup.push(() => store.close());
-    await store.migrate();
+    cleanup.push(() => opened.close());
+    await opened.migrate();
+    return opened;
+  };
+  try {
+    // A new CA is created only once the database is reached and known to belong to no other CA.
+    const creating = options.caMode !== 'load' && caParts(config).present.length === 0;
+    let store: SqlStore | undefined;
+    if (creating) {
+      mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+      store = await openStore();
+      await refuseDatabaseOfAnotherCa(store, config);
+    }
+    const ca = await loadOrCreateCa(config, clock, random, options.caMode);
+    cleanup.push(() => ca.close());
+    store ??= await openStore();
     const issuers = new IssuerSet(ca.issuers.map((issuer) => issuingCa(issuer, options.metrics)));
     const active = issuers.all().filter((issuer) => issuer.status === 'active');
     if (active.length === 0) throw new Error(`every issuing CA in ${config.dataDir} is retired; add one with \`certwright issuer add\``);

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,6 +82,34 @@ describe('certwright init, migrate, status', () => {
       expect(run.stderr).toContain(`the data directory ${restored} holds only part of a CA (issuers/); restore the missing files from a backup`);
     }
     expect(existsSync(join(restored, 'root.pem'))).toBe(false);
+  });
+
+  it('a database restored without its data directory gets no new CA: init and serve name the records it holds', async () => {
+    const source = { CERTWRIGHT_DATA_DIR: join(freshDir(), 'ca'), CERTWRIGHT_LISTEN: `127.0.0.1:${await freePort()}`, CERTWRIGHT_STATUS_LISTEN: `127.0.0.1:${await freePort()}` };
+    const server = await startServe(source); // issues its own TLS certificate: one certificate record
+    expect(await server.stop()).toBe(0);
+    const restored = join(freshDir(), 'ca');
+    mkdirSync(restored);
+    cpSync(join(source.CERTWRIGHT_DATA_DIR, 'certwright.sqlite'), join(restored, 'certwright.sqlite'));
+    const env = { ...source, CERTWRIGHT_DATA_DIR: restored };
+    for (const command of [['init'], ['serve']]) {
+      const run = cli(command, env);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(`the database sqlite:${join(restored, 'certwright.sqlite')} already holds 1 certificate records of a CA whose files are not in ${restored}; restore the data directory`);
+    }
+    expect(readdirSync(restored)).toEqual(['certwright.sqlite']);
+  });
+
+  it('serve and init create no CA while the database cannot be reached', () => {
+    const dir = join(freshDir(), 'ca');
+    const env = { CERTWRIGHT_DATA_DIR: dir, CERTWRIGHT_DATABASE_URL: 'postgres://ca:secret@127.0.0.1:1/certwright' };
+    for (const command of [['serve'], ['init']]) {
+      const run = cli(command, env);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain('cannot reach the database postgres://ca:***@127.0.0.1:1/certwright: connect ECONNREFUSED 127.0.0.1:1; check CERTWRIGHT_DATABASE_URL');
+      expect(run.stderr).not.toContain('secret');
+      expect(readdirSync(dir)).toEqual([]);
+    }
   });
 
   it('status in an empty data directory says to run init', () => {
