@@ -356,7 +356,10 @@ function loadCtLogs(path: string, field: string): CtLogsConfig {
       ...(until === undefined ? {} : { acceptedUntil: until }),
     };
   });
-  const required = expectPositiveInt(top['required'] ?? 1, `${field}: required`, logs.length);
+  const required = expectPositiveInt(top['required'] ?? 1, `${field}: required`, 100);
+  if (required > logs.length) {
+    throw new ConfigError(`${field}: required`, `asks for ${required} SCTs from distinct operators, but the list has only ${logs.length} log${logs.length === 1 ? '' : 's'}; add logs or lower required`);
+  }
   return { field, path, required, logs };
 }
 

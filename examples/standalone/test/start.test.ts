@@ -250,7 +250,8 @@ describe('configuration', () => {
     for (const [bad, field, message] of [
       [{ ...good, logs: [{ ...good.logs[0], url: 7 }] }, 'logs\\[0\\]\\.url', 'non-empty string'],
       [{ ...good, logs: [{ ...good.logs[0], acceptedUntil: 'soon' }] }, 'logs\\[0\\]\\.acceptedUntil', 'ISO 8601'],
-      [{ ...good, required: 2 }, 'required', 'from 1 to 1'],
+      [{ ...good, required: 2 }, 'required', 'asks for 2 SCTs from distinct operators, but the list has only 1 log; add logs or lower required'],
+      [{ ...good, required: 0 }, 'required', 'whole number from 1 to 100'],
       [{ ...good, logs: [] }, 'logs', 'non-empty array'],
     ] as const) {
       writeFileSync(join(dir, 'ct.json'), JSON.stringify(bad));
