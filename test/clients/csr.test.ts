@@ -1,8 +1,8 @@
 /**
  * Certificates for a CSR the user made (RFC 8555 §7.4 finalize carries it
- * as given): `openssl req` makes a key and a CSR with two subjectAltNames;
- * certbot 2.1 (`certonly --csr`) and lego 4.9 (`--csr`) order the CSR's
- * names, and the certificate carries exactly those names and the CSR's
+ * as given): `openssl req` makes a key and a CSR with two subjectAltNames,
+ * or one name in the commonName only; certbot 2.1 (`certonly --csr`) and
+ * lego 4.9 (`--csr`) order the CSR's names, and the certificate carries exactly those names and the CSR's
  * public key, and verifies with `openssl verify`.
  */
 import type { X509Certificate } from 'node:crypto';
@@ -21,11 +21,11 @@ import { legoFiles, legoHttpSolver, runCertbot, runLego } from './runners.js';
 function opensslCsr(dir: string, label: string, names: readonly string[], newKey: string[]): { keyPath: string; csrPath: string } {
   const keyPath = join(dir, `${label}.key`);
   const csrPath = join(dir, `${label}.csr`);
-  execFileSync(
-    'openssl',
-    ['req', '-new', ...newKey, '-nodes', '-keyout', keyPath, '-out', csrPath, '-subj', `/CN=${names[0]!}`, '-addext', `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}`],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  // One name alone goes in the commonName only, with no subjectAltName: RFC 8555 §7.4 lets a DNS name be in either.
+  const san = names.length > 1 ? ['-addext', `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}`] : [];
+  execFileSync('openssl', ['req', '-new', ...newKey, '-nodes', '-keyout', keyPath, '-out', csrPath, '-subj', `/CN=${names[0]!}`, ...san], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return { keyPath, csrPath };
 }
 
@@ -37,13 +37,14 @@ function expectKeyOf(cert: X509Certificate, keyPath: string, context: string): v
 describe('certbot and lego with a CSR the user made', () => {
   const CERTBOT = [`certbot-csr.${TEST_DOMAIN}`, `www.certbot-csr.${TEST_DOMAIN}`];
   const LEGO = [`lego-csr.${TEST_DOMAIN}`, `www.lego-csr.${TEST_DOMAIN}`];
+  const CN_ONLY = [`cn-only.${TEST_DOMAIN}`];
   let ca: ClientTestCa;
   let dir: string;
 
   beforeAll(async () => {
     ca = await startClientTestCa('csr');
     dir = tempDir('csr');
-    for (const name of [...CERTBOT, ...LEGO]) await ca.addName(name);
+    for (const name of [...CERTBOT, ...LEGO, ...CN_ONLY]) await ca.addName(name);
   });
   afterAll(async () => {
     await ca?.stop();
@@ -68,6 +69,14 @@ describe('certbot and lego with a CSR the user made', () => {
     const legoDir = join(dir, 'lego');
     const run = expectSuccess(await runLego(ca, legoDir, ['--csr', csrPath, ...legoHttpSolver(ca)], ['run']));
     const leaf = await expectIssued(ca, { ...legoFiles(legoDir, LEGO[0]!), names: LEGO, challenge: 'http-01', context: describeRun(run) });
+    expectKeyOf(leaf, keyPath, describeRun(run));
+  }, 120_000);
+
+  it('lego --csr with the name in the commonName only (no subjectAltName): the certificate names it as a SAN', async () => {
+    const { keyPath, csrPath } = opensslCsr(dir, 'cn-only', CN_ONLY, ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256']);
+    const legoDir = join(dir, 'lego-cn-only');
+    const run = expectSuccess(await runLego(ca, legoDir, ['--csr', csrPath, ...legoHttpSolver(ca)], ['run']));
+    const leaf = await expectIssued(ca, { ...legoFiles(legoDir, CN_ONLY[0]!), names: CN_ONLY, challenge: 'http-01', context: describeRun(run) });
     expectKeyOf(leaf, keyPath, describeRun(run));
   }, 120_000);
 });

@@ -47,24 +47,34 @@ function normalizeOrderIdentifier(id: Identifier): Identifier {
 const show = (ids: Identifier[]): string => ids.map((id) => `${id.type}:${id.value}`).join(', ');
 
 /**
- * Throws `badCSR` unless the CSR names exactly the order's identifiers:
- * its commonName, when present, must also appear among its SANs, and the
- * set of its identifiers must equal the order's after normalization. The
- * detail lists the missing and the extra names.
+ * Throws `badCSR` unless the CSR names exactly the order's identifiers
+ * (RFC 8555 §7.4): the set of its SANs and its commonName must equal the
+ * order's identifiers after normalization. A DNS name may be requested in
+ * the commonName, in a subjectAltName or in both, as §7.4 allows, so a CSR
+ * with only a commonName is accepted; an IP address must be an iPAddress
+ * subjectAltName (RFC 5280 §4.2.1.6), since §7.4 gives the commonName
+ * alternative to DNS names only. The
+ * certificate's own subject comes from the profile and the order, never
+ * from the CSR. The detail lists the missing and the extra names.
  */
 export function checkCsrMatchesOrder(csr: ParsedCsr, orderIdentifiers: readonly Identifier[]): void {
   const sans = sanIdentifiers(csr);
+  let named = sans;
   if (csr.commonName !== undefined) {
-    const cn = identifierKey(commonNameIdentifier(csr.commonName));
-    if (!sans.some((id) => identifierKey(id) === cn)) {
-      throw new CertwrightError('badCSR', `the CSR commonName "${csr.commonName}" is not among its subjectAltNames`);
+    const cn = commonNameIdentifier(csr.commonName);
+    if (cn.type === 'ip' && !sans.some((id) => identifierKey(id) === identifierKey(cn))) {
+      throw new CertwrightError(
+        'badCSR',
+        `the CSR commonName "${csr.commonName}" is an IP address that is not among its subjectAltNames; request IP addresses as iPAddress subjectAltNames (RFC 8555 §7.4 allows only DNS names in the commonName)`,
+      );
     }
+    named = uniqueSorted([...sans, cn]);
   }
   const wanted = uniqueSorted(orderIdentifiers.map(normalizeOrderIdentifier));
-  const have = new Set(sans.map(identifierKey));
+  const have = new Set(named.map(identifierKey));
   const want = new Set(wanted.map(identifierKey));
   const missing = wanted.filter((id) => !have.has(identifierKey(id)));
-  const extra = sans.filter((id) => !want.has(identifierKey(id)));
+  const extra = named.filter((id) => !want.has(identifierKey(id)));
   if (missing.length === 0 && extra.length === 0) return;
   const parts = [
     missing.length > 0 ? `missing ${show(missing)}` : undefined,

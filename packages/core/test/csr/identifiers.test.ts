@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseCsr, type ParsedCsr } from '../../src/csr/parse.js';
+import { buildCsr } from '../../src/csr/build.js';
+import { parseCsr, parseCsrDer, type ParsedCsr } from '../../src/csr/parse.js';
+import { generateSoftwareSigner } from '../../src/signers/software.js';
 import { checkCsrMatchesOrder, csrIdentifiers } from '../../src/csr/identifiers.js';
 import { CertwrightError } from '../../src/errors.js';
 import type { Identifier } from '../../src/identifier.js';
@@ -67,14 +69,31 @@ describe('checkCsrMatchesOrder', () => {
     expect(err.detail).toBe('the CSR names do not match the order: missing ip:10.0.0.1; not in the order ip:2001:db8:0:1::');
   });
 
-  it('rejects a CN that is not among the SANs', async () => {
-    const err = mismatch(await csrFile('csr-cn-not-san.pem'), [dns('example.com'), dns('other.example')]);
-    expect(err.code).toBe('badCSR');
-    expect(err.detail).toBe('the CSR commonName "other.example" is not among its subjectAltNames');
+  it('accepts a CN that is not among the SANs when it is one of the order names (RFC 8555 §7.4: the commonName, a SAN or both)', async () => {
+    const csr = await csrFile('csr-cn-not-san.pem');
+    expect(() => checkCsrMatchesOrder(csr, [dns('example.com'), dns('Other.Example')])).not.toThrow();
   });
 
-  it('rejects a CSR with only a CN (it must also be a SAN)', async () => {
-    const err = mismatch(await csrFile('csr-cn-only.pem'), [dns('cn-only.example')]);
-    expect(err.detail).toMatch(/commonName "cn-only.example" is not among its subjectAltNames/);
+  it('counts the CN among the names asked for: a CN outside the order is an extra name', async () => {
+    const err = mismatch(await csrFile('csr-cn-not-san.pem'), [dns('example.com')]);
+    expect(err.code).toBe('badCSR');
+    expect(err.detail).toBe('the CSR names do not match the order: not in the order dns:other.example');
+  });
+
+  it('accepts a CSR with only a CN, and refuses it for an order with other names', async () => {
+    const csr = await csrFile('csr-cn-only.pem');
+    expect(() => checkCsrMatchesOrder(csr, [dns('cn-only.example')])).not.toThrow();
+    const err = mismatch(csr, [dns('cn-only.example'), dns('www.cn-only.example')]);
+    expect(err.detail).toBe('the CSR names do not match the order: missing dns:www.cn-only.example');
+  });
+
+  it('refuses an IP address in the CN that is not also an iPAddress SAN', async () => {
+    const signer = await generateSoftwareSigner('P-256');
+    const csr = await parseCsrDer(await buildCsr({ signer, identifiers: [], commonName: '192.0.2.7' }));
+    const err = mismatch(csr, [ip('192.0.2.7')]);
+    expect(err.code).toBe('badCSR');
+    expect(err.detail).toMatch(/commonName "192\.0\.2\.7" is an IP address that is not among its subjectAltNames; request IP addresses as iPAddress subjectAltNames/);
+    const withSan = await parseCsrDer(await buildCsr({ signer, identifiers: [ip('192.0.2.7')], commonName: '192.0.2.7' }));
+    expect(() => checkCsrMatchesOrder(withSan, [ip('192.0.2.7')])).not.toThrow();
   });
 });
