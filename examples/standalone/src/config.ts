@@ -178,7 +178,45 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): StandaloneConfi
   const timeoutEnv = env['CERTWRIGHT_DATABASE_TIMEOUT_MS'];
   const rawTimeout = timeoutEnv !== undefined ? (/^[0-9]{1,7}$/.test(timeoutEnv) ? Number(timeoutEnv) : timeoutEnv) : (fromFile['databaseTimeoutMs'] ?? DEFAULT_DATABASE_TIMEOUT_MS);
   const databaseTimeoutMs = expectPositiveInt(rawTimeout, timeoutEnv !== undefined ? 'CERTWRIGHT_DATABASE_TIMEOUT_MS' : 'databaseTimeoutMs', 600_000);
+  rejectUnknownVariables(env, hsm?.pinEnv);
   return { dataDir, databaseUrl, databaseTimeoutMs, server, ca, ...(hsm === undefined ? {} : { hsm }) };
+}
+
+/** Every `CERTWRIGHT_*` variable the CA reads (docs/configuration.md, "Environment"). */
+const KNOWN_VARIABLES = [
+  'CERTWRIGHT_DATA_DIR', 'CERTWRIGHT_CONFIG', 'CERTWRIGHT_DATABASE_URL', 'CERTWRIGHT_DATABASE_TIMEOUT_MS',
+  'CERTWRIGHT_HSM_MODULE', 'CERTWRIGHT_HSM_TOKEN', 'CERTWRIGHT_HSM_KEY_LABEL', 'CERTWRIGHT_HSM_PIN_ENV', 'CERTWRIGHT_HSM_PIN',
+  'CERTWRIGHT_LISTEN', 'CERTWRIGHT_EXTERNAL_URL', 'CERTWRIGHT_STATUS_LISTEN', 'CERTWRIGHT_STATUS_BASE_URL',
+  'CERTWRIGHT_HTTP01_PORT', 'CERTWRIGHT_TLSALPN01_PORT', 'CERTWRIGHT_DNS_RESOLVER', 'CERTWRIGHT_ALLOW_PRIVATE_NETWORKS',
+  'CERTWRIGHT_ALLOWED_DOMAINS', 'CERTWRIGHT_ALLOWED_IP_RANGES', 'CERTWRIGHT_EAB_REQUIRED', 'CERTWRIGHT_CT_LOGS',
+] as const;
+
+/** Variables of the repository's test tooling, which share the prefix. */
+const TOOLING_VARIABLE = /^CERTWRIGHT_(TEST_|SCHEMA_PREMIGRATED$)/;
+
+/** The number of single-character edits between `a` and `b` (Levenshtein). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/**
+ * Refuses a `CERTWRIGHT_*` variable the CA does not read, naming the closest
+ * known one: a misspelt variable would otherwise leave its setting at the
+ * default without a word. The PIN variable named by `hsm.pinEnv` is allowed.
+ */
+function rejectUnknownVariables(env: NodeJS.ProcessEnv, pinEnv: string | undefined): void {
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith('CERTWRIGHT_') || (KNOWN_VARIABLES as readonly string[]).includes(name) || name === pinEnv || TOOLING_VARIABLE.test(name)) continue;
+    const closest = [...KNOWN_VARIABLES].sort((a, b) => editDistance(name, a) - editDistance(name, b))[0]!;
+    const hint = editDistance(name, closest) <= 3 ? `; did you mean ${closest}?` : '; the variables are listed in docs/configuration.md';
+    throw new ConfigError(name, `unknown setting${hint}`);
+  }
 }
 
 /**

@@ -240,6 +240,20 @@ describe('configuration', () => {
     expect(() => loadConfig({ CERTWRIGHT_DATA_DIR: dir }, '/')).toThrow(new RegExp(`configuration: ${field.replace('.', '\\.')}: .*${message}`));
   });
 
+  it('refuses a misspelt CERTWRIGHT_ variable, naming the one meant, and lets the test tooling and the PIN variable through', () => {
+    const dir = freshDir();
+    expect(() => loadConfig({ CERTWRIGHT_DATA_DIR: dir, CERTWRIGHT_ALLOW_PRIVATE_NETWORK: 'true' }, '/')).toThrow(
+      'configuration: CERTWRIGHT_ALLOW_PRIVATE_NETWORK: unknown setting; did you mean CERTWRIGHT_ALLOW_PRIVATE_NETWORKS?',
+    );
+    expect(() => loadConfig({ CERTWRIGHT_DATA_DIR: dir, CERTWRIGHT_FROBNICATE: '1' }, '/')).toThrow(
+      'configuration: CERTWRIGHT_FROBNICATE: unknown setting; the variables are listed in docs/configuration.md',
+    );
+    const tooling = { CERTWRIGHT_TEST_POSTGRES_URL: 'postgres://x', CERTWRIGHT_SCHEMA_PREMIGRATED: '1', CERTWRIGHT_HSM_PIN: '1234' };
+    expect(loadConfig({ CERTWRIGHT_DATA_DIR: dir, ...tooling }, '/').dataDir).toBe(dir);
+    const hsm = { CERTWRIGHT_HSM_MODULE: '/usr/lib/softhsm/libsofthsm2.so', CERTWRIGHT_HSM_TOKEN: 't', CERTWRIGHT_HSM_PIN_ENV: 'CERTWRIGHT_ISSUING_PIN', CERTWRIGHT_ISSUING_PIN: '1234' };
+    expect(loadConfig({ CERTWRIGHT_DATA_DIR: dir, ...hsm }, '/').hsm?.pinEnv).toBe('CERTWRIGHT_ISSUING_PIN');
+  });
+
   it('reads the CT log list and names the bad entry of a broken one', () => {
     const dir = freshDir();
     const good = { required: 1, logs: [{ url: 'https://ct.example/log', publicKey: '-----BEGIN PUBLIC KEY-----', operator: 'Example', acceptedUntil: '2030-01-01T00:00:00Z' }] };
