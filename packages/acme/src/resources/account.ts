@@ -2,7 +2,8 @@
  * The account resource (RFC 8555 §7.3.2 update, §7.3.6 deactivation):
  * POST-as-GET returns it; a payload may change `contact` or set
  * `status: "deactivated"` (final; later requests by the account are
- * `unauthorized`). Updates are compare-and-set on the account version.
+ * `unauthorized`, and its pending orders are cancelled in the background).
+ * Updates are compare-and-set on the account version.
  * @module
  */
 import { CertwrightError } from '@certwright/core';
@@ -13,6 +14,7 @@ import { requireOwner, signingAccount, verifyPost } from '../engine/request.js';
 import { jsonResponse } from '../engine/responses.js';
 import type { ResponseParts } from '../engine/responses.js';
 import { accountView } from '../engine/views.js';
+import { cancelAccountOrders } from '../engine/account-cancellation.js';
 import { checkContacts } from './contacts.js';
 
 function changesFrom(payload: Record<string, unknown>): AccountChanges {
@@ -39,6 +41,13 @@ export async function postAccount(ctx: EngineContext, req: AcmeRequest, id: stri
       if (updated === undefined) throw new CertwrightError('conflict', 'The account was changed by another request; retry');
       account = updated;
       ctx.logger({ level: 'info', event: changes.status === 'deactivated' ? 'acme.account.deactivated' : 'acme.account.updated', account: account.id });
+      if (changes.status === 'deactivated') {
+        const accountId = account.id;
+        ctx.background.run(`cancel the orders of account ${accountId}`, async () => {
+          const cancelled = await cancelAccountOrders(ctx, accountId);
+          ctx.logger({ level: 'info', event: 'acme.account.orders_cancelled', account: accountId, ...cancelled });
+        });
+      }
     }
   }
   return jsonResponse(200, accountView(account, ctx.urls), { location: ctx.urls.account(account.id) });

@@ -92,6 +92,38 @@ describe('ACME engine: accounts (RFC 8555 §7.3)', () => {
     expect(String(jsonBody(viaJwk)['detail'])).toMatch(/deactivated/);
   });
 
+  it('cancels the pending and ready orders of a deactivated account, and their pending authorizations (RFC 8555 §7.3.6)', async () => {
+    // Pages of two orders, so the cancellation walks several.
+    const ca = await makeCa({ ordersPageSize: 2 });
+    const client = new TestClient(ca.server);
+    await client.register();
+    const issued = await client.issue(ca, [dns('valid.example.com')]);
+    const ready = await client.readyOrder(ca, [dns('ready.example.com')]);
+    const pendingRes = await client.newOrder([dns('pending.example.com'), dns('www.pending.example.com')]);
+    expect(pendingRes.status).toBe(201);
+    const orderId = (url: string): string => url.slice(url.lastIndexOf('/') + 1);
+    const pendingId = orderId(String(pendingRes.headers['Location']));
+    const more = await Promise.all([1, 2, 3].map((i) => client.newOrder([dns(`more${i}.example.com`)])));
+    const other = new TestClient(ca.server);
+    const othersOrder = await other.readyOrder(ca, [dns('other.example.com')]);
+
+    expect((await client.post(client.kid!, { status: 'deactivated' })).status).toBe(200);
+    await ca.server.drain();
+
+    const pending = (await ca.store.getOrder(pendingId))!;
+    expect(pending.status).toBe('invalid');
+    expect(pending.error).toMatchObject({ type: 'urn:ietf:params:acme:error:unauthorized', status: 403, detail: expect.stringMatching(/account that placed this order was deactivated/) });
+    for (const id of pending.authorizationIds) expect((await ca.store.getAuthorization(id))?.status).toBe('deactivated');
+    const readyOrder = (await ca.store.getOrder(orderId(ready.url)))!;
+    expect(readyOrder.status).toBe('invalid');
+    // Its authorization was already valid: it stays so (and no other account can use it).
+    for (const id of readyOrder.authorizationIds) expect((await ca.store.getAuthorization(id))?.status).toBe('valid');
+    expect((await ca.store.getOrder(orderId(issued.orderUrl)))?.status).toBe('valid');
+    for (const res of more) expect((await ca.store.getOrder(orderId(String(res.headers['Location']))))?.status).toBe('invalid');
+    // Another account's order is untouched.
+    expect((await ca.store.getOrder(orderId(othersOrder.url)))?.status).toBe('ready');
+  });
+
   it('accepts EdDSA account keys only when allowEdDsa is set', async () => {
     const off = await makeCa();
     const refused = await new TestClient(off.server, newKey('EdDSA')).register();
