@@ -14,8 +14,8 @@ import {
   type SoftwareSigner,
 } from '@certwright/core';
 import type { StandaloneConfig } from './config.js';
-import { ensureHsmKey, hsmSigner, storeCertificateOnToken } from './hsm-key.js';
-import { loadAddedIssuers, withRecordedStatus } from './issuer-files.js';
+import { describeTokenKey, openTokenKeys, type TokenKeys } from './hsm-key.js';
+import { loadAddedIssuers, withRecordedStatus, type LoadedIssuer } from './issuer-files.js';
 
 /** Where the CA's files live inside the data directory. */
 export interface CaPaths {
@@ -44,9 +44,13 @@ export interface LoadedCa {
   issuers: Issuer[];
   created: boolean;
   paths: CaPaths;
-  /** Where the issuing key lives, in words. */
+  /** Where the first issuing CA's key lives, in words. */
   issuingKeyLocation: string;
-  /** Releases the issuing key (HSM sessions); call on shutdown. */
+  /** Where each issuing CA's key lives, in words, by issuer id. */
+  keyLocations: ReadonlyMap<string, string>;
+  /** The configured token's keys (one loaded module), when the issuing keys live in an HSM. */
+  tokenKeys: TokenKeys | undefined;
+  /** Releases the issuing keys (HSM sessions and module); call on shutdown. */
   close(): Promise<void>;
 }
 
@@ -97,7 +101,7 @@ export async function loadOrCreateCa(config: StandaloneConfig, clock: Clock, ran
     throw new Error(`${paths.intermediateKey} exists, but the issuing key is configured to live in the PKCS#11 token "${config.hsm.tokenLabel}"; move the file away or remove the hsm settings`);
   }
   const hsm = config.hsm;
-  const location = hsm ? `PKCS#11 token "${hsm.tokenLabel}", key "${hsm.keyLabel}"` : paths.intermediateKey;
+  const location = hsm ? describeTokenKey(hsm, hsm.keyLabel) : paths.intermediateKey;
   if (mode === 'create' && present.length > 0) throw new CaExistsError(config.dataDir);
   if (mode === 'load' && present.length === 0) {
     throw new Error(`the data directory ${config.dataDir} holds no CA yet; create one with \`certwright init\` (or check CERTWRIGHT_DATA_DIR)`);
@@ -105,21 +109,18 @@ export async function loadOrCreateCa(config: StandaloneConfig, clock: Clock, ran
   if (complete) {
     const root = importIssuer({ chainPem: readFileSync(paths.rootCert, 'utf8'), keyPem: readFileSync(paths.rootKey, 'utf8'), status: 'retired' });
     const chainPem = readFileSync(paths.intermediateChain, 'utf8');
-    if (hsm) {
-      const signer = await hsmSigner(hsm);
-      try {
-        // importIssuer checks that the token's key is the certificate's key.
-        const first = importIssuer({ chainPem, signer });
-        const intermediate = withRecordedStatus(config.dataDir, first, (status) => importIssuer({ chainPem, signer, status }));
-        return { root, intermediate, issuers: [intermediate, ...loadAddedIssuers(config.dataDir)], created: false, paths, issuingKeyLocation: location, close: () => signer.close() };
-      } catch (err) {
-        await signer.close();
-        throw err;
-      }
+    const tokenKeys = hsm ? openTokenKeys(hsm) : undefined;
+    const close = async (): Promise<void> => tokenKeys?.close();
+    try {
+      // importIssuer checks that the key (file or token) is the certificate's key.
+      const key = tokenKeys ? { signer: await tokenKeys.signer(tokenKeys.config.keyLabel) } : { keyPem: readFileSync(paths.intermediateKey, 'utf8') };
+      const intermediate = withRecordedStatus(config.dataDir, importIssuer({ chainPem, ...key }), (status) => importIssuer({ chainPem, ...key, status }));
+      const added = await loadAddedIssuers(config.dataDir, tokenKeys);
+      return { root, intermediate, ...withAdded(intermediate, location, added), created: false, paths, issuingKeyLocation: location, tokenKeys, close };
+    } catch (err) {
+      await close();
+      throw err;
     }
-    const keyPem = readFileSync(paths.intermediateKey, 'utf8');
-    const intermediate = withRecordedStatus(config.dataDir, importIssuer({ chainPem, keyPem }), (status) => importIssuer({ chainPem, keyPem, status }));
-    return { root, intermediate, issuers: [intermediate, ...loadAddedIssuers(config.dataDir)], created: false, paths, issuingKeyLocation: location, close: async () => {} };
   }
   if (present.length > 0) {
     throw new Error(
@@ -138,15 +139,14 @@ export async function loadOrCreateCa(config: StandaloneConfig, clock: Clock, ran
     clock,
     random,
   });
-  let close = async (): Promise<void> => {};
+  const tokenKeys = hsm ? openTokenKeys(hsm) : undefined;
+  const close = async (): Promise<void> => tokenKeys?.close();
   let key: { keyType: CertKeyType } | { signer: Signer } = { keyType: ca.keyType };
-  if (hsm) {
-    await ensureHsmKey(hsm, ca.keyType);
-    const signer = await hsmSigner(hsm);
-    close = () => signer.close();
-    key = { signer };
-  }
   try {
+    if (tokenKeys) {
+      await tokenKeys.ensureKey(tokenKeys.config.keyLabel, ca.keyType);
+      key = { signer: await tokenKeys.signer(tokenKeys.config.keyLabel) };
+    }
     const intermediate = await createIntermediateCa({
       root,
       subject: [
@@ -159,15 +159,23 @@ export async function loadOrCreateCa(config: StandaloneConfig, clock: Clock, ran
       random,
     });
     writePrivate(paths.rootKey, (root.signer as SoftwareSigner).exportPrivateKeyPem());
-    if (hsm) await storeCertificateOnToken(hsm, intermediate.certificate);
+    if (tokenKeys) await tokenKeys.storeCertificate(tokenKeys.config.keyLabel, intermediate.certificate);
     else writePrivate(paths.intermediateKey, (intermediate.signer as SoftwareSigner).exportPrivateKeyPem());
     writeFileSync(paths.rootCert, toPem(root.certificate, 'CERTIFICATE'), { flag: 'wx' });
     writeFileSync(paths.intermediateChain, intermediate.chain.map((der) => toPem(der, 'CERTIFICATE')).join(''), { flag: 'wx' });
-    return { root, intermediate, issuers: [intermediate], created: true, paths, issuingKeyLocation: location, close };
+    return { root, intermediate, ...withAdded(intermediate, location, []), created: true, paths, issuingKeyLocation: location, tokenKeys, close };
   } catch (err) {
     await close();
     throw err;
   }
+}
+
+/** The issuers list and key locations of a CA: the first issuing CA, then those under `issuers/`. */
+function withAdded(first: Issuer, firstLocation: string, added: readonly LoadedIssuer[]): Pick<LoadedCa, 'issuers' | 'keyLocations'> {
+  return {
+    issuers: [first, ...added.map((a) => a.issuer)],
+    keyLocations: new Map([[first.id, firstLocation], ...added.map((a): [string, string] => [a.issuer.id, a.keyLocation])]),
+  };
 }
 
 /** SHA-256 fingerprint of a DER certificate, as colon-separated uppercase hex (the form `openssl x509 -fingerprint -sha256` prints). */

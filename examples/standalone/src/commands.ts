@@ -126,8 +126,8 @@ export async function runStatus(config: StandaloneConfig, io: CommandIo, clock: 
     io.out(`  root:        ${ca.paths.rootCert}, SHA-256 ${sha256Fingerprint(ca.root.certificate)}, ${validity(ca.root.notBefore, ca.root.notAfter)}`);
     for (const issuer of ca.issuers) {
       io.out(`  issuing CA:  ${issuer.id} (${issuer.keyType}, ${issuer.status}), ${validity(issuer.notBefore, issuer.notAfter)}`);
+      io.out(`  issuing key: ${ca.keyLocations.get(issuer.id)!}`);
     }
-    io.out(`  issuing key: ${ca.issuingKeyLocation}${ca.issuers.length > 1 ? ` (first issuing CA; the others under ${config.dataDir}/issuers/)` : ''}`);
     await withStore(config, async (store) => {
       const version = await store.schemaVersion();
       io.out(`  database:    ${redactUrl(config.databaseUrl)}, schema version ${version}${version < LATEST_SCHEMA_VERSION ? ` (behind ${LATEST_SCHEMA_VERSION}: run \`certwright migrate\`)` : ''}`);
@@ -152,17 +152,16 @@ export const ISSUER_KEY_TYPES: readonly CertKeyType[] = ['P-256', 'P-384', 'RSA-
 
 /**
  * `issuer add`: key rollover. Creates a new issuing CA signed by the root
- * (software key, under `issuers/<id>/`), makes it the active issuer of its
- * key type and retires the one it replaces, which keeps signing OCSP
- * responses and CRLs for the certificates it issued. A running server
- * picks the change up at its next start.
+ * under `issuers/<id>/` — its key in software (`key.pem`), or with an HSM
+ * configured generated on the token under the label
+ * `<hsm key label>-<key type>-<UTC time to the second>` (named in
+ * `issuers/<id>/hsm-key`, the certificate stored beside the key) — makes it
+ * the active issuer of its key type and retires the one it replaces, which
+ * keeps signing OCSP responses and CRLs for the certificates it issued
+ * (RFC 6960 §2.2, RFC 5280 §5). A running server picks the change up at its
+ * next start.
  */
 export async function runIssuerAdd(config: StandaloneConfig, io: CommandIo, clock: Clock, keyType: CertKeyType): Promise<number> {
-  if (config.hsm !== undefined) {
-    throw new Error(
-      `\`certwright issuer add\` creates a software key, but the issuing key lives in the PKCS#11 token "${config.hsm.tokenLabel}"; the CLI cannot roll a token key over (a new key on the token has no certificate the server would take, and without the hsm settings the data directory lacks intermediate-key.pem): keep the token key until then (see docs/operations.md, CA key rollover)`,
-    );
-  }
   const ca = await loadOrCreateCa(config, clock, cryptoRandom(), 'load');
   try {
     const now = clock.now();
@@ -171,8 +170,10 @@ export async function runIssuerAdd(config: StandaloneConfig, io: CommandIo, cloc
     // The key type and the second keep the names of issuing CAs apart (RFC 5280 §4.1.2.6), also when
     // `issuer add` runs twice in a minute (a P-256 and a P-384 successor).
     const stamp = now.toISOString().slice(0, 19).replace(/[-:T]/g, '');
+    const token = ca.tokenKeys === undefined ? undefined : { keys: ca.tokenKeys, label: `${ca.tokenKeys.config.keyLabel}-${keyType}-${stamp}` };
     const added = await addIssuer({
       dataDir: config.dataDir,
+      ...(token === undefined ? {} : { token }),
       root: ca.root,
       subject: { organization: config.ca.organization, commonName: `${config.ca.intermediateCommonName} ${keyType} ${stamp}` },
       takenSubjects: [ca.root, ...ca.issuers].map((issuer) => issuer.subjectDer),
@@ -184,6 +185,7 @@ export async function runIssuerAdd(config: StandaloneConfig, io: CommandIo, cloc
     const replaced = ca.issuers.find((issuer) => issuer.status === 'active' && issuer.keyType === keyType);
     if (replaced !== undefined) writeIssuerStatus(config.dataDir, replaced.id, 'retired');
     io.out(`Added issuing CA ${added.id} (${added.keyType}, valid until ${added.notAfter.toISOString()}) in ${issuerDir(config.dataDir, added.id)}; it is active.`);
+    if (token !== undefined) io.out(`Its key is on PKCS#11 token "${token.keys.config.tokenLabel}" with the label "${token.label}" (non-extractable, sign-only), its certificate stored beside it: back the token up.`);
     if (replaced !== undefined) io.out(`Retired issuing CA ${replaced.id}: it issues nothing new, but keeps signing OCSP responses and CRLs for its certificates.`);
     io.out('Restart the server (`certwright serve`) to issue with the new CA.');
     return 0;

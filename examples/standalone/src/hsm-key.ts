@@ -1,46 +1,90 @@
+/**
+ * The issuing keys on the configured PKCS#11 token: one loaded module for
+ * the whole process (docs/hsm.md, "Sharing the module"), the signers opened
+ * through it, and the key ceremonies of `init` and `issuer add`.
+ */
 import { randomBytes } from 'node:crypto';
 import type { CertKeyType } from '@certwright/core';
-import { createPkcs11Signer, openHsmToken, type Pkcs11Signer } from '@certwright/hsm';
+import { HsmError, createPkcs11Signer, loadPkcs11Module, openHsmToken, type HsmKeyInfo, type HsmToken, type Pkcs11Module, type Pkcs11Signer } from '@certwright/hsm';
 import type { HsmConfig } from './config.js';
 
-/** How the example refers to the issuing key on the token. */
-function tokenOptions(config: HsmConfig) {
-  return { modulePath: config.modulePath, token: { label: config.tokenLabel }, pin: { env: config.pinEnv } };
+/** The keys of one token, over one loaded module. */
+export interface TokenKeys {
+  readonly config: HsmConfig;
+  /**
+   * A pooled PKCS#11 signer over the key labelled `label`; with
+   * `expectedSpki` (the CA certificate's key), a different key is refused.
+   * Throws {@link HsmError} `keyNotFound` when the token has no such key.
+   */
+  signer(label: string, expectedSpki?: Uint8Array): Promise<Pkcs11Signer>;
+  /**
+   * Makes sure the key `label` exists: an existing key is used as it is (its
+   * type must be `keyType`); otherwise a non-extractable, sign-only key pair
+   * is generated. Returns whether it was generated now.
+   */
+  ensureKey(label: string, keyType: CertKeyType): Promise<boolean>;
+  /** Generates a non-extractable, sign-only key pair labelled `label`; refuses a label the token already holds. */
+  generateKey(label: string, keyType: CertKeyType): Promise<HsmKeyInfo>;
+  /** Stores a CA certificate on the token next to the key `label` (same CKA_ID), replacing an older one. */
+  storeCertificate(label: string, certificateDer: Uint8Array): Promise<void>;
+  /** Closes every signer opened here, then finalises the module. Idempotent. */
+  close(): Promise<void>;
 }
 
-/**
- * Makes sure the issuing key exists on the token: an existing key with the
- * configured label is used as it is; otherwise a non-extractable, sign-only
- * key pair is generated there. Returns whether it was generated now.
- */
-export async function ensureHsmKey(config: HsmConfig, keyType: CertKeyType): Promise<boolean> {
-  const token = await openHsmToken(tokenOptions(config));
-  try {
-    const existing = (await token.listKeys()).find((k) => k.label === config.keyLabel);
-    if (existing !== undefined) {
-      if (existing.keyType !== keyType) {
-        throw new Error(`the token's key "${config.keyLabel}" is ${existing.keyType ?? 'of an unsupported type'}, but ca.keyType is ${keyType}`);
-      }
-      return false;
+/** Loads the configured PKCS#11 module once; every signer and key ceremony of the returned object shares it. */
+export function openTokenKeys(config: HsmConfig): TokenKeys {
+  const module: Pkcs11Module = loadPkcs11Module(config.modulePath);
+  const common = { module, token: { label: config.tokenLabel }, pin: { env: config.pinEnv } };
+  const signers: Pkcs11Signer[] = [];
+  let closed = false;
+  const withToken = async <T>(run: (token: HsmToken) => Promise<T>): Promise<T> => {
+    const token = await openHsmToken(common);
+    try {
+      return await run(token);
+    } finally {
+      await token.close();
     }
-    await token.generateKeyPair({ keyType: keyType as Parameters<typeof token.generateKeyPair>[0]['keyType'], label: config.keyLabel, id: randomBytes(8).toString('hex') });
-    return true;
-  } finally {
-    await token.close();
-  }
+  };
+  const generate = (token: HsmToken, label: string, keyType: CertKeyType): Promise<HsmKeyInfo> =>
+    token.generateKeyPair({ keyType, label, id: randomBytes(8).toString('hex') });
+  return {
+    config,
+    async signer(label, expectedSpki) {
+      const signer = await createPkcs11Signer({ ...common, key: { label }, ...(expectedSpki === undefined ? {} : { expectedSpki }) });
+      signers.push(signer);
+      return signer;
+    },
+    ensureKey: (label, keyType) =>
+      withToken(async (token) => {
+        const existing = (await token.listKeys()).find((k) => k.label === label);
+        if (existing === undefined) {
+          await generate(token, label, keyType);
+          return true;
+        }
+        if (existing.keyType !== keyType) throw new Error(`the token's key "${label}" is ${existing.keyType ?? 'of an unsupported type'}, but ca.keyType is ${keyType}`);
+        return false;
+      }),
+    generateKey: (label, keyType) =>
+      withToken(async (token) => {
+        if ((await token.listKeys()).some((k) => k.label === label)) {
+          throw new HsmError('objectExists', `PKCS#11 token "${config.tokenLabel}" already holds a key labelled "${label}"; every issuing key needs a label of its own`);
+        }
+        return generate(token, label, keyType);
+      }),
+    storeCertificate: (label, certificateDer) => withToken((token) => token.storeCertificate({ label }, certificateDer, { replace: true })),
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        for (const signer of signers) await signer.close();
+      } finally {
+        module.finalize();
+      }
+    },
+  };
 }
 
-/** Stores the issuing CA certificate on the token next to its key (replacing an older one). */
-export async function storeCertificateOnToken(config: HsmConfig, certificateDer: Uint8Array): Promise<void> {
-  const token = await openHsmToken(tokenOptions(config));
-  try {
-    await token.storeCertificate({ label: config.keyLabel }, certificateDer, { replace: true });
-  } finally {
-    await token.close();
-  }
-}
-
-/** A pooled PKCS#11 signer over the issuing key. Close it on shutdown. */
-export function hsmSigner(config: HsmConfig): Promise<Pkcs11Signer> {
-  return createPkcs11Signer({ ...tokenOptions(config), key: { label: config.keyLabel } });
+/** Where an issuing key on the token is, in words. */
+export function describeTokenKey(config: HsmConfig, label: string): string {
+  return `PKCS#11 token "${config.tokenLabel}", key "${label}"`;
 }

@@ -10,7 +10,6 @@ import { acmePlugin, createConnectListener } from '@certwright/acme/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { acmeListenerOptions } from './acme-listener.js';
 import { sha256Fingerprint } from './ca-files.js';
-import { issuerDir } from './issuer-files.js';
 import { acquireServerLock } from './server-lock.js';
 import { redactUrl, type StandaloneConfig } from './config.js';
 import type { CaMetrics } from './metrics.js';
@@ -172,7 +171,7 @@ export async function startServer(ctx: ServeContext): Promise<RunningServer> {
     out(`  root certificate:    ${runtime.ca.paths.rootCert}${runtime.ca.created ? ' (created now)' : ''}`);
     out(`  root SHA-256:        ${sha256Fingerprint(runtime.ca.root.certificate)}`);
     for (const issuer of runtime.issuers.all()) {
-      const where = issuer.id === runtime.ca.intermediate.id ? runtime.ca.issuingKeyLocation : `${issuerDir(config.dataDir, issuer.id)}/key.pem`;
+      const where = runtime.ca.keyLocations.get(issuer.id)!;
       out(`  issuing CA:          ${issuer.id} (${issuer.keyType}, ${issuer.status}), valid until ${issuer.notAfter.toISOString()}`);
       out(`  issuing key:         ${where} (signed and verified a test message)`);
     }
