@@ -37,7 +37,7 @@ import { delegatedSigningIdentity, issuerSigningIdentity, type DelegatedResponde
 /** Options for {@link createOcspResponder}. */
 export interface OcspResponderOptions {
   /** The certificate role of the store: status lookups, listings for pre-signing, revocation. */
-  store: Pick<CertificateStore, 'getCertificate' | 'listCertificatesByIssuer' | 'listRevocations' | 'revoke' | 'addBlockedKey'>;
+  store: Pick<CertificateStore, 'getCertificate' | 'listCertificatesByIssuer' | 'listRevocations' | 'revoke' | 'updateRevocationReason' | 'addBlockedKey'>;
   /** Every issuer to answer for, active and retired (retired ones keep answering after a key rollover). */
   issuers: IssuerSet;
   clock: Clock;

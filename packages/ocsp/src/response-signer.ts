@@ -4,6 +4,7 @@
  * it (validity window, status, ETag).
  */
 import { createHash } from 'node:crypto';
+import type { RevocationReason } from '@certwright/core';
 import type { CertIdHash } from './ocsp-request.js';
 import { responseDataDer, successfulResponse, type CertStatus } from './ocsp-response.js';
 import type { OcspSigningIdentity } from './signing-identity.js';
@@ -16,6 +17,8 @@ export interface SignedOcspResponse {
   hashAlgorithm: CertIdHash;
   /** The status it asserts. */
   status: CertStatus['status'];
+  /** The revocation reason it asserts, for a `revoked` response (RFC 5280 §5.3.1). */
+  revocationReason?: RevocationReason;
   /** The complete OCSPResponse DER. */
   der: Uint8Array;
   thisUpdate: Date;
@@ -73,6 +76,7 @@ export async function signOcspResponse(req: SignRequest): Promise<SignedOcspResp
     serial: req.serial,
     hashAlgorithm: req.hashAlgorithm,
     status: req.certStatus.status,
+    ...(req.certStatus.status === 'revoked' ? { revocationReason: req.certStatus.reason } : {}),
     der,
     thisUpdate,
     nextUpdate,

@@ -67,17 +67,21 @@ export function createOcspResponseSource(options: OcspResponseSourceOptions): Oc
   const isFresh = (r: SignedOcspResponse, now: Date): boolean =>
     now.getTime() < r.thisUpdate.getTime() + timing.backdateSeconds * 1000 + halfLifeMs && now.getTime() < r.nextUpdate.getTime();
 
+  /** Whether `cached` asserts `certStatus`, the revocation reason included (a reason raised to keyCompromise must reach every node). */
+  const assertsSame = (cached: SignedOcspResponse, certStatus: CertStatus): boolean =>
+    cached.status === certStatus.status && (certStatus.status !== 'revoked' || cached.revocationReason === certStatus.reason);
+
   const identityFor = (issuerId: string): OcspSigningIdentity => {
     const identity = identities.get(issuerId);
     if (identity === undefined) throw new CertwrightError('serverInternal', `no OCSP signing identity for issuer ${issuerId}`);
     return identity;
   };
 
-  /** Signs and caches a response for each pre-signed hash whose cached one is missing, stale or asserts another status; counts into `report`. */
+  /** Signs and caches a response for each pre-signed hash whose cached one is missing, stale or asserts another status or reason; counts into `report`. */
   const presign = async (identity: OcspSigningIdentity, serial: string, certStatus: CertStatus, report: RefreshReport): Promise<void> => {
     for (const hashAlgorithm of presignHashes) {
       const cached = await cache.get(serial, hashAlgorithm);
-      if (cached !== undefined && cached.status === certStatus.status && isFresh(cached, clock.now())) {
+      if (cached !== undefined && assertsSame(cached, certStatus) && isFresh(cached, clock.now())) {
         report.fresh++;
         continue;
       }

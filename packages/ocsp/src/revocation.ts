@@ -61,12 +61,17 @@ export function normalizeSerial(serial: string): string {
  * Revokes `serial` with `reason` at the clock's time. A `keyCompromise` (1)
  * revocation also puts the certificate's public key in the blocked-keys
  * table, so no later certificate is issued for it (RFC 8555 §7.6), as an
- * ACME keyCompromise revocation does. Throws `malformed` (bad serial),
- * `badRevocationReason`, `notFound` (unknown, or never signed: reserved or
- * abandoned) or `alreadyRevoked`.
+ * ACME keyCompromise revocation does. A certificate already revoked for
+ * another reason may be revoked again for keyCompromise, which changes the
+ * reason (keeping the revocation time) and blocks the key: compromise is
+ * often learnt after a routine revocation, and relying parties should see
+ * it (the ACME path allows the same with the certificate's key). Throws
+ * `malformed` (bad serial), `badRevocationReason`, `notFound` (unknown, or
+ * never signed: reserved or abandoned) or `alreadyRevoked` (any other
+ * second revocation).
  */
 export async function revokeBySerial(
-  store: Pick<CertificateStore, 'getCertificate' | 'revoke' | 'addBlockedKey'>,
+  store: Pick<CertificateStore, 'getCertificate' | 'revoke' | 'updateRevocationReason' | 'addBlockedKey'>,
   clock: Clock,
   serial: string,
   reason: number | string,
@@ -76,14 +81,27 @@ export async function revokeBySerial(
   // The key is read before revoking, so a record that cannot be read leaves nothing half-done.
   const blockedSpki = code === 1 ? await signedKeyOf(store, key) : undefined;
   const now = clock.now();
+  const block = async (): Promise<void> => {
+    if (blockedSpki !== undefined) await store.addBlockedKey({ spkiSha256: spkiSha256Hex(blockedSpki), reason: 'keyCompromise', addedAt: now, sourceSerial: key });
+  };
   const revocation = await store.revoke(key, code, now);
   if (revocation !== undefined) {
-    if (blockedSpki !== undefined) await store.addBlockedKey({ spkiSha256: spkiSha256Hex(blockedSpki), reason: 'keyCompromise', addedAt: now, sourceSerial: key });
+    await block();
     return revocation;
   }
   const record = await store.getCertificate(key);
   if (record === undefined) throw new CertwrightError('notFound', `no certificate with serial ${key}`);
-  if (record.revokedAt !== undefined) throw new CertwrightError('alreadyRevoked', `certificate ${key} was already revoked at ${record.revokedAt.toISOString()}`);
+  if (record.revokedAt !== undefined) {
+    const previous = record.revocationReason;
+    if (code === 1 && previous !== undefined && previous !== 1) {
+      const raised = await store.updateRevocationReason(key, previous, 1);
+      if (raised !== undefined) {
+        await block();
+        return raised;
+      }
+    }
+    throw new CertwrightError('alreadyRevoked', `certificate ${key} was already revoked at ${record.revokedAt.toISOString()} (reason ${previous ?? 0}); only a change to keyCompromise is allowed`);
+  }
   throw new CertwrightError('notFound', `serial ${key} was never signed (state ${record.state})`);
 }
 

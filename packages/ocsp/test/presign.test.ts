@@ -254,6 +254,19 @@ describe('revocations made elsewhere (refreshRevocations)', () => {
     expect(await f.responder.refreshRevocations()).toEqual({ signed: 0, fresh: 1 });
   });
 
+  it('re-signs a revoked response whose reason was raised to keyCompromise elsewhere', async () => {
+    const f = await fixture();
+    await f.store.revoke('01', 4, f.clock.now());
+    await f.responder.refreshRevocations();
+    expect((await ask(f, f.inter, '01')).decoded.reason).toBe(4);
+    // Another node raises the reason (certwright revoke, or an ACME revocation signed by the certificate key).
+    await f.store.updateRevocationReason('01', 4, 1);
+    expect(await f.responder.refreshRevocations()).toEqual({ signed: 1, fresh: 0 });
+    const { decoded } = await ask(f, f.inter, '01');
+    expect([decoded.certStatus, decoded.reason]).toEqual(['revoked', 1]);
+    expect(await f.responder.refreshRevocations()).toEqual({ signed: 0, fresh: 1 });
+  });
+
   it('runs in the background every revocationCheckIntervalSeconds between start() and stop()', async () => {
     const f = await fixture();
     const pending: (() => void)[] = [];
@@ -380,7 +393,7 @@ describe('admin revocation', () => {
     expect(await codeOf('59')).toBe('notFound: no certificate with serial 59');
     expect(await codeOf('04')).toBe('notFound: serial 04 was never signed (state reserved)');
     expect(await codeOf('01')).toBe('ok');
-    expect(await codeOf('0x01')).toMatch(/^alreadyRevoked: certificate 01 was already revoked at 2026-05-01T00:00:00.000Z$/);
+    expect(await codeOf('0x01')).toBe('alreadyRevoked: certificate 01 was already revoked at 2026-05-01T00:00:00.000Z (reason 4); only a change to keyCompromise is allowed');
   });
 });
 

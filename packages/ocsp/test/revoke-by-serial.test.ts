@@ -53,4 +53,23 @@ describe('revokeBySerial', () => {
     }
     expect((await ca.store.getCertificate(issued.serial))?.revokedAt).toBeUndefined();
   });
+
+  it('raises an earlier revocation to keyCompromise, keeping its time and blocking the key; nothing else revokes twice', async () => {
+    const ca = await testCa();
+    const signer = await generateSoftwareSigner('P-256');
+    const identifiers = [{ type: 'dns' as const, value: 'learnt-later.example.test' }];
+    const issued = await ca.engine.issue(await ca.engine.prepare({ csrDer: await buildCsr({ signer, identifiers }), identifiers }));
+
+    const first = await revokeBySerial(ca.store, ca.clock, issued.serial, 'superseded');
+    expect(await refusal(revokeBySerial(ca.store, ca.clock, issued.serial, 'cessationOfOperation'))).toMatch(
+      /^alreadyRevoked: certificate [0-9a-f]+ was already revoked at .* \(reason 4\); only a change to keyCompromise is allowed$/,
+    );
+    ca.clock.advance(3600_000);
+    const raised = await revokeBySerial(ca.store, ca.clock, issued.serial, 'keyCompromise');
+    expect(raised).toMatchObject({ serial: issued.serial, reason: 1 });
+    expect(raised.revokedAt.getTime()).toBe(first.revokedAt.getTime());
+    expect(await ca.store.getBlockedKey(spkiSha256Hex(signer.publicKeySpki))).toMatchObject({ reason: 'keyCompromise', sourceSerial: issued.serial });
+    expect((await ca.store.listRevocations(issued.issuerId, { notAfterFrom: ca.clock.now() })).find((r) => r.serial === issued.serial)?.reason).toBe(1);
+    expect(await refusal(revokeBySerial(ca.store, ca.clock, issued.serial, 'keyCompromise'))).toMatch(/^alreadyRevoked: .*\(reason 1\)/);
+  });
 });
