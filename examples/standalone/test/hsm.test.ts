@@ -202,7 +202,7 @@ describe.runIf(modulePath !== undefined)('standalone CA with the issuing key in 
       expect(verify.stdout + verify.stderr).toContain('after-leaf.pem: OK');
     });
 
-    it('a failure after the key generation adds no issuer and names the key left on the token', () => {
+    it('a failure after the key generation adds no issuer and names the key left on the token', (ctx) => {
       const issuersDir = data('issuers');
       const listing = readdirSync(issuersDir).sort();
       // Make issuers/ unwritable: a mode for an ordinary user, the immutable flag for root (whom modes do not stop).
@@ -210,6 +210,12 @@ describe.runIf(modulePath !== undefined)('standalone CA with the issuing key in 
       const immutable = spawnSync('chattr', ['+i', issuersDir]).status === 0;
       let run: ReturnType<typeof cli>;
       try {
+        const probe = spawnSync('mkdir', [join(issuersDir, '.probe')]);
+        if (probe.status === 0) {
+          rmSync(join(issuersDir, '.probe'), { recursive: true });
+          console.warn('skipped: issuers/ cannot be made unwritable here (root on a filesystem without chattr +i)');
+          ctx.skip();
+        }
         run = cli(['issuer', 'add', '--key-type', 'P-384'], env);
       } finally {
         if (immutable) spawnSync('chattr', ['-i', issuersDir]);
