@@ -187,8 +187,10 @@ export async function addIssuer(options: AddIssuerOptions): Promise<Issuer> {
   const token = options.token;
   let signer: { signer: Pkcs11Signer } | { keyType: CertKeyType } = { keyType: options.keyType };
   if (token !== undefined) {
-    await token.keys.generateKey(token.label, options.keyType);
+    const generated = await token.keys.generateKey(token.label, options.keyType);
     try {
+      // Some tokens ignore template attributes: an issuing key that could leave the token is refused.
+      if (generated.extractable || !generated.sensitive) throw new Error(`the token made key "${token.label}" ${generated.extractable ? 'extractable' : 'not sensitive'} though asked otherwise`);
       signer = { signer: await token.keys.signer(token.label) };
     } catch (err) {
       throw leftOnToken(err, token);
