@@ -2,7 +2,7 @@
  * Issuing CAs beyond the first, for key rollover: each lives in
  * `issuers/<id>/` of the data directory (`cert.pem`: the certificate then
  * the root; its key either in `key.pem`, mode 0600, or on the configured
- * PKCS#11 token under the label `hsm-key` holds; `status`: `active` or
+ * PKCS#11 token under the label that `hsm-key` holds; `status`: `active` or
  * `retired`). A new issuer is assembled in `issuers/.new-<id>/` and renamed
  * into place complete, so no folder is ever active without its key.
  * The first issuing CA keeps its top-level files (`intermediate.pem`,
@@ -74,7 +74,8 @@ async function tokenSigner(dir: string, label: string, chainPem: string, keys: T
     return await keys.signer(label, spki);
   } catch (err) {
     if (err instanceof HsmError && (err.reason === 'keyNotFound' || err.reason === 'publicKeyMismatch')) {
-      throw new Error(`${dir}: its issuing key "${label}" (${TOKEN_KEY_FILE}) ${err.reason === 'keyNotFound' ? 'is not' : 'is not the key of its cert.pem'} on PKCS#11 token "${keys.config.tokenLabel}": restore the token from its backup, or move the folder away (${err.message})`, { cause: err });
+      const problem = err.reason === 'keyNotFound' ? `is not on PKCS#11 token "${keys.config.tokenLabel}"` : `on PKCS#11 token "${keys.config.tokenLabel}" is not the key its cert.pem certifies`;
+      throw new Error(`${dir}: its issuing key "${label}" (${TOKEN_KEY_FILE}) ${problem}: restore the token from its backup, or move the folder away (${err.message})`, { cause: err });
     }
     throw err;
   }
