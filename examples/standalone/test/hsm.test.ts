@@ -112,6 +112,8 @@ describe.runIf(modulePath !== undefined)('standalone CA with the issuing key in 
     let oldId: string;
     let newId: string;
     let newLabel: string;
+    let p384Id: string;
+    let p384Label: string;
 
     /** Starts the server, runs `during` with an ACME client, stops it (exit code 0); returns the server's output. */
     async function withServer(during: (client: acme.Client) => Promise<void>): Promise<string> {
@@ -252,8 +254,8 @@ describe.runIf(modulePath !== undefined)('standalone CA with the issuing key in 
       const p384 = cli(['issuer', 'add', '--key-type', 'P-384'], env);
       expect(p384.status, p384.stderr).toBe(0);
       expect(p384.stdout).not.toContain('Retired');
-      const p384Id = /Added issuing CA ([0-9a-f]+) \(P-384/.exec(p384.stdout)![1]!;
-      const p384Label = /with the label "(issuing-ca-P-384-\d{14})"/.exec(p384.stdout)![1]!;
+      p384Id = /Added issuing CA ([0-9a-f]+) \(P-384/.exec(p384.stdout)![1]!;
+      p384Label = /with the label "(issuing-ca-P-384-\d{14})"/.exec(p384.stdout)![1]!;
       const status = cli(['status'], env).stdout;
       expect(status).toMatch(new RegExp(`issuing CA:\\s+${newId} \\(P-256, active\\)`));
       expect(status).toMatch(new RegExp(`issuing CA:\\s+${p384Id} \\(P-384, active\\).*\\n\\s+issuing key: PKCS#11 token "certwright-test", key "${p384Label}"`));
@@ -267,6 +269,15 @@ describe.runIf(modulePath !== undefined)('standalone CA with the issuing key in 
       });
       expect(stdout).toMatch(new RegExp(`issuing CA:\\s+${newId} \\(P-256, retired\\)`));
       expect(stdout).toMatch(new RegExp(`issuing CA:\\s+${p384Id} \\(P-384, active\\)`));
+    });
+
+    it('refuses to start when an issuer names a token key its certificate does not certify', () => {
+      const keyFile = data('issuers', p384Id, 'hsm-key');
+      writeFileSync(keyFile, 'issuing-ca\n');
+      const run = start();
+      writeFileSync(keyFile, `${p384Label}\n`);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(`${data('issuers', p384Id)}: its issuing key "issuing-ca" (hsm-key) on PKCS#11 token "certwright-test" is not the key its cert.pem certifies`);
     });
 
     it('refuses to start when a token key an issuer names is gone, naming the folder and the label', () => {
