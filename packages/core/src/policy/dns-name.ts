@@ -5,11 +5,16 @@
  * most 253 characters and 63 per label, and a wildcard only as the whole
  * first label (RFC 8555 §7.1.3).
  *
- * Unicode input is converted with Node's UTS #46 processing
- * (`node:url` `domainToASCII`, nontransitional); every resulting or
- * supplied `xn--` label is then verified independently: it must be valid
+ * A name with Unicode in it is refused: RFC 8555 §7.1.4 has the client send
+ * the name "in the form in which it would appear in a certificate", i.e.
+ * with A-labels (RFC 5280 §7.2), as Boulder also insists. The refusal names
+ * the A-label form (Node's UTS #46 processing, `node:url` `domainToASCII`,
+ * nontransitional) when there is one, so the client knows what to send.
+ * Every supplied `xn--` label is verified independently: it must be valid
  * Punycode, decode to NFC-normalized Unicode outside ASCII, re-encode to
  * itself, and be what IDNA processing produces for its own U-label.
+ * (Operator configuration such as suffix lists may still be written in
+ * Unicode: {@link toAsciiName} converts it.)
  *
  * A name ending in a dot is refused rather than silently stripped, as
  * Boulder does: an identifier is echoed in authorizations and certificates
@@ -106,6 +111,19 @@ const IP_IN_DNS = 'an IP address must be requested as an identifier of type "ip"
 const TRAILING_DOT_RULE = 'a DNS name may not end with a dot; send it without the trailing dot';
 
 /**
+ * Why a name with Unicode in it is refused, with the A-label form to send
+ * instead when UTS #46 processing gives a plausible one (an address written
+ * in fullwidth digits is sent to the "ip" type instead).
+ */
+function unicodeRefusal(rest: string, wildcard: boolean): string {
+  const converted = toAsciiName(rest);
+  if (converted.ok && tryParseIp(converted.value) !== undefined) return IP_IN_DNS;
+  const plausible = converted.ok && /^[a-z0-9.-]+$/.test(converted.value) && converted.value.includes('.');
+  const suggestion = plausible ? `; send ${JSON.stringify(`${wildcard ? '*.' : ''}${converted.value}`)}` : '';
+  return `a DNS name must be sent as it appears in a certificate, in ASCII with A-labels ("xn--…") for internationalized labels (RFC 8555 §7.1.4, RFC 5280 §7.2)${suggestion}`;
+}
+
+/**
  * Normalizes a DNS name and explains a refusal (see the module notes for
  * the rules). A wildcard name keeps its `*.` label.
  */
@@ -120,9 +138,8 @@ export function normalizeDnsNameDetailed(input: string): DnsNameResult {
   const unbracketed = rest.startsWith('[') && rest.endsWith(']') ? rest.slice(1, -1) : rest;
   if (tryParseIp(unbracketed) !== undefined) return { ok: false, reason: IP_IN_DNS };
 
-  const converted = toAsciiName(rest);
-  if (!converted.ok) return converted;
-  const ascii = converted.value;
+  if (hasNonAscii(rest)) return { ok: false, reason: unicodeRefusal(rest, wildcard) };
+  const ascii = rest.toLowerCase();
   if (tryParseIp(ascii) !== undefined) return { ok: false, reason: IP_IN_DNS };
   if (ascii.endsWith('.')) return { ok: false, reason: TRAILING_DOT_RULE };
   const stray = /[^a-z0-9.-]/.exec(ascii);

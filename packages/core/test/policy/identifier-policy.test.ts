@@ -58,7 +58,7 @@ describe('createIdentifierPolicy: accepted identifiers', () => {
     const result = await policy.check([
       dns('WWW.Example.com'),
       ip('FD00:0:0:0:0:0:0:1'),
-      dns('Bücher.example'),
+      dns('XN--Bcher-kva.example'),
       dns('www.example.com'),
       ip('10.0.0.1'),
       dns('*.example.co.uk'),
@@ -81,7 +81,7 @@ describe('createIdentifierPolicy: accepted identifiers', () => {
   });
 
   it('normalize() returns the canonical form', () => {
-    expect(policy.normalize(dns('ÄÖÜ.Example'))).toEqual({ type: 'dns', value: 'xn--4ca0bs.example' });
+    expect(policy.normalize(dns('XN--4CA0BS.Example'))).toEqual({ type: 'dns', value: 'xn--4ca0bs.example' });
     expect(policy.normalize(ip('2001:0db8:0000:0000:0000:0000:0000:0001'))).toEqual({ type: 'ip', value: '2001:db8::1' });
   });
 });
@@ -123,13 +123,18 @@ describe('createIdentifierPolicy: one rejected example per rule', () => {
     expect(await policy.check([dns('badexample.com')])).toEqual([{ type: 'dns', value: 'badexample.com' }]);
   });
 
+  it('a name in Unicode rather than A-labels (RFC 8555 §7.1.4), naming the form to send', async () => {
+    await expectRejected(open, dns('shop.Bücher.example'), 'malformed', { type: 'dns', value: 'shop.Bücher.example' }, 'send "shop.xn--bcher-kva.example"');
+  });
+
   it('a name outside the allowed suffixes', async () => {
     const policy = createIdentifierPolicy({ allowedSuffixes: ['.corp', 'example.org', 'bücher.example'] });
     const rule = 'not under any of the allowed suffixes';
     await expectRejected(policy, dns('notexample.org'), 'rejectedIdentifier', { type: 'dns', value: 'notexample.org' }, rule);
     await expectRejected(policy, dns('www.example.net'), 'rejectedIdentifier', { type: 'dns', value: 'www.example.net' }, rule);
     expect(
-      await policy.check([dns('a.corp'), dns('example.org'), dns('*.example.org'), dns('shop.Bücher.example')]),
+      // The allowed suffix was configured in Unicode; the client sends the A-label form.
+      await policy.check([dns('a.corp'), dns('example.org'), dns('*.example.org'), dns('shop.XN--BCHER-KVA.example')]),
     ).toEqual([
       { type: 'dns', value: '*.example.org' },
       { type: 'dns', value: 'a.corp' },
