@@ -33,7 +33,13 @@ interface EabKey {
 }
 
 /** Some other 256-bit key, base64url: a binding MACed with it must be refused. */
-const wrongHmacKey = (): string => randomBytes(32).toString('base64url');
+/** A random HMAC key that is not the CA's; never starting with "-", which a client's option parser would read as an option. */
+const wrongHmacKey = (): string => {
+  for (;;) {
+    const key = randomBytes(32).toString('base64url');
+    if (!key.startsWith('-')) return key;
+  }
+};
 
 describe('External Account Binding against certwright serve (CERTWRIGHT_EAB_REQUIRED=true)', () => {
   let ca: StandaloneCa;
@@ -71,17 +77,17 @@ describe('External Account Binding against certwright serve (CERTWRIGHT_EAB_REQU
 
     // certbot prints the problem's detail; its log holds the whole problem document.
     const problemLogged = (): string => readFileSync(join(dir, 'logs', 'letsencrypt.log'), 'utf8');
-    const wrong = await register(['--eab-kid', key.keyId, '--eab-hmac-key', wrongHmacKey()]);
+    const wrong = await register([`--eab-kid=${key.keyId}`, `--eab-hmac-key=${wrongHmacKey()}`]);
     expect(wrong.code, describeRun(wrong)).not.toBe(0);
     expect(wrong.stdout + wrong.stderr, describeRun(wrong)).toMatch(/MAC does not verify/);
     expect(problemLogged(), describeRun(wrong)).toMatch(/Error: urn:ietf:params:acme:error:unauthorized :: .* :: External account binding JWS MAC does not verify/);
 
-    expectSuccess(await register(['--eab-kid', key.keyId, '--eab-hmac-key', key.hmacKey]));
+    expectSuccess(await register([`--eab-kid=${key.keyId}`, `--eab-hmac-key=${key.hmacKey}`]));
     const run = expectSuccess(await runCertbot(ca, dir, ['certonly', '--webroot', '-w', webroot(), '-d', name]));
     await expectValidCertificate(ca, { certPath: certbotLive(dir, name, 'cert.pem'), chainPath: certbotLive(dir, name, 'chain.pem'), names: [name], context: describeRun(run) });
 
     // The key is now bound: a second account with it is refused.
-    const again = await runCertbot(ca, join(ca.workDir, 'certbot-again'), ['register', '--agree-tos', '--register-unsafely-without-email', '--eab-kid', key.keyId, '--eab-hmac-key', key.hmacKey]);
+    const again = await runCertbot(ca, join(ca.workDir, 'certbot-again'), ['register', '--agree-tos', '--register-unsafely-without-email', `--eab-kid=${key.keyId}`, `--eab-hmac-key=${key.hmacKey}`]);
     expect(again.code, describeRun(again)).not.toBe(0);
     expect(again.stdout + again.stderr, describeRun(again)).toMatch(/already bound to an account/);
     expect(readFileSync(join(ca.workDir, 'certbot-again', 'logs', 'letsencrypt.log'), 'utf8'), describeRun(again)).toMatch(/Error: urn:ietf:params:acme:error:unauthorized :: .* :: The external account key "[^"]+" is already bound/);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { base64url, cryptoRandom, randomId, silentLogger, type CertKeyType, type Clock } from '@certwright/core';
 import { LATEST_SCHEMA_VERSION, openSqlStore, type SqlStore } from '@certwright/core/sql';
 import { REVOCATION_REASONS, revokeBySerial } from '@certwright/ocsp';
+import { drawArgumentSafe, drawArgumentSafeBytes } from './argument-safe.js';
 import { CaExistsError, caParts, loadOrCreateCa, sha256Fingerprint } from './ca-files.js';
 import { redactUrl, type StandaloneConfig } from './config.js';
 import { addIssuer, issuerDir, writeIssuerStatus } from './issuer-files.js';
@@ -91,8 +92,8 @@ export async function runMigrate(config: StandaloneConfig, io: CommandIo): Promi
 /** `eab create`: stores a new External Account Binding key (RFC 8555 §7.3.4) and prints it once. */
 export async function runEabCreate(config: StandaloneConfig, io: CommandIo, clock: Clock, label: string | undefined): Promise<number> {
   const random = cryptoRandom();
-  const keyId = randomId(random);
-  const hmacKey = random.bytes(32);
+  const keyId = drawArgumentSafe(() => randomId(random));
+  const hmacKey = drawArgumentSafeBytes(() => random.bytes(32));
   await withCurrentStore(config, (store) => store.createEabKey({ keyId, hmacKey, createdAt: clock.now(), ...(label === undefined ? {} : { label }) }));
   io.out(`Created an External Account Binding key${label === undefined ? '' : ` labelled ${JSON.stringify(label)}`}.`);
   io.out(`  key id:    ${keyId}`);
