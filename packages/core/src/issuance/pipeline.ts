@@ -89,7 +89,9 @@ export interface IssuanceEngineOptions {
    * others: on the two-core machine of docs/benchmarks.md this raised
    * concurrent issuance from about 0.19 to about 0.3 of the raw signature
    * rate. One issuance alone verifies on the calling thread, which answers
-   * sooner. The caller owns the worker and closes it.
+   * sooner; with `softwareSigning` `thread-pool` or `auto`, verifications
+   * bound for the thread pool go to the worker instead. The caller owns the
+   * worker and closes it.
    */
   verificationWorker?: VerificationWorker;
 }
