@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import {
   createIntermediateCa,
   createRootCa,
+  defaultIssuerId,
   importIssuer,
+  pemBlocks,
   toPem,
   type CertKeyType,
   type Clock,
@@ -14,8 +16,8 @@ import {
   type SoftwareSigner,
 } from '@certwright/core';
 import type { StandaloneConfig } from './config.js';
-import { describeTokenKey, openTokenKeys, type TokenKeys } from './hsm-key.js';
-import { loadAddedIssuers, withRecordedStatus, type LoadedIssuer } from './issuer-files.js';
+import { RETIRED_ISSUER_SESSIONS, describeTokenKey, openTokenKeys, type TokenKeys } from './hsm-key.js';
+import { loadAddedIssuers, readIssuerStatus, withRecordedStatus, type LoadedIssuer } from './issuer-files.js';
 
 /** Where the CA's files live inside the data directory. */
 export interface CaPaths {
@@ -52,6 +54,12 @@ export interface LoadedCa {
   tokenKeys: TokenKeys | undefined;
   /** Releases the issuing keys (HSM sessions and module); call on shutdown. */
   close(): Promise<void>;
+}
+
+/** Whether the first issuing CA (its chain in `chainPem`) is recorded as retired, read before its key is opened. */
+function firstIssuerRetired(dataDir: string, chainPem: string): boolean {
+  const first = pemBlocks(chainPem).find((block) => block.label === 'CERTIFICATE');
+  return first !== undefined && readIssuerStatus(dataDir, defaultIssuerId(first.der)) === 'retired';
 }
 
 function writePrivate(path: string, text: string): void {
@@ -113,7 +121,9 @@ export async function loadOrCreateCa(config: StandaloneConfig, clock: Clock, ran
     const close = async (): Promise<void> => tokenKeys?.close();
     try {
       // importIssuer checks that the key (file or token) is the certificate's key.
-      const key = tokenKeys ? { signer: await tokenKeys.signer(tokenKeys.config.keyLabel) } : { keyPem: readFileSync(paths.intermediateKey, 'utf8') };
+      const key = tokenKeys
+        ? { signer: await tokenKeys.signer(tokenKeys.config.keyLabel, undefined, firstIssuerRetired(config.dataDir, chainPem) ? RETIRED_ISSUER_SESSIONS : undefined) }
+        : { keyPem: readFileSync(paths.intermediateKey, 'utf8') };
       const intermediate = withRecordedStatus(config.dataDir, importIssuer({ chainPem, ...key }), (status) => importIssuer({ chainPem, ...key, status }));
       const added = await loadAddedIssuers(config.dataDir, tokenKeys);
       return { root, intermediate, ...withAdded(intermediate, location, added), created: false, paths, issuingKeyLocation: location, tokenKeys, close };

@@ -13,10 +13,11 @@ export interface TokenKeys {
   readonly config: HsmConfig;
   /**
    * A pooled PKCS#11 signer over the key labelled `label`; with
-   * `expectedSpki` (the CA certificate's key), a different key is refused.
-   * Throws {@link HsmError} `keyNotFound` when the token has no such key.
+   * `expectedSpki` (the CA certificate's key), a different key is refused;
+   * `poolSize` sessions (default the signer's, 4). Throws {@link HsmError}
+   * `keyNotFound` when the token has no such key.
    */
-  signer(label: string, expectedSpki?: Uint8Array): Promise<Pkcs11Signer>;
+  signer(label: string, expectedSpki?: Uint8Array, poolSize?: number): Promise<Pkcs11Signer>;
   /**
    * Makes sure the key `label` exists: an existing key is used as it is (its
    * type must be `keyType`); otherwise a non-extractable, sign-only key pair
@@ -30,6 +31,14 @@ export interface TokenKeys {
   /** Closes every signer opened here, then finalises the module. Idempotent. */
   close(): Promise<void>;
 }
+
+/**
+ * PKCS#11 sessions a retired issuer's signer keeps open. A retired issuer
+ * signs only OCSP responses (pre-signed one after another) and CRLs, so one
+ * session serves it; small HSMs allow few sessions in all (16 on some), and
+ * the four of an active signer would run them out after a few rollovers.
+ */
+export const RETIRED_ISSUER_SESSIONS = 1;
 
 /** Loads the configured PKCS#11 module once; every signer and key ceremony of the returned object shares it. */
 export function openTokenKeys(config: HsmConfig): TokenKeys {
@@ -49,8 +58,13 @@ export function openTokenKeys(config: HsmConfig): TokenKeys {
     token.generateKeyPair({ keyType, label, id: randomBytes(8).toString('hex') });
   return {
     config,
-    async signer(label, expectedSpki) {
-      const signer = await createPkcs11Signer({ ...common, key: { label }, ...(expectedSpki === undefined ? {} : { expectedSpki }) });
+    async signer(label, expectedSpki, poolSize) {
+      const signer = await createPkcs11Signer({
+        ...common,
+        key: { label },
+        ...(expectedSpki === undefined ? {} : { expectedSpki }),
+        ...(poolSize === undefined ? {} : { poolSize }),
+      });
       signers.push(signer);
       return signer;
     },

@@ -14,7 +14,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { join } from 'node:path';
 import { HsmError, type Pkcs11Signer } from '@certwright/hsm';
 import { createIntermediateCa, decodeTbs, importIssuer, pemBlocks, splitSigned, toPem, type CertKeyType, type Clock, type Issuer, type IssuerStatus, type Random, type SoftwareSigner } from '@certwright/core';
-import { describeTokenKey, type TokenKeys } from './hsm-key.js';
+import { RETIRED_ISSUER_SESSIONS, describeTokenKey, type TokenKeys } from './hsm-key.js';
 
 /** The file of an issuer's folder naming its key on the PKCS#11 token (the key's CKA_LABEL, one line). */
 export const TOKEN_KEY_FILE = 'hsm-key';
@@ -63,7 +63,7 @@ function tokenKeyLabel(dir: string): string | undefined {
 }
 
 /** The signer of the token key `label` for the issuer in `dir`, checked against its certificate; a missing key is named with the folder. */
-async function tokenSigner(dir: string, label: string, chainPem: string, keys: TokenKeys | undefined) {
+async function tokenSigner(dir: string, label: string, chainPem: string, keys: TokenKeys | undefined, status: IssuerStatus) {
   if (keys === undefined) {
     throw new Error(`${dir} keeps its issuing key on a PKCS#11 token (key "${label}" in ${TOKEN_KEY_FILE}), but no HSM is configured: set CERTWRIGHT_HSM_MODULE, CERTWRIGHT_HSM_TOKEN and the PIN as when the key was made (see docs/configuration.md, "Issuing key in an HSM")`);
   }
@@ -71,7 +71,7 @@ async function tokenSigner(dir: string, label: string, chainPem: string, keys: T
   if (certificate === undefined) throw new Error(`${join(dir, 'cert.pem')} holds no certificate`);
   const { spki } = decodeTbs(splitSigned(certificate.der).tbs);
   try {
-    return await keys.signer(label, spki);
+    return await keys.signer(label, spki, status === 'retired' ? RETIRED_ISSUER_SESSIONS : undefined);
   } catch (err) {
     if (err instanceof HsmError && (err.reason === 'keyNotFound' || err.reason === 'publicKeyMismatch')) {
       const problem = err.reason === 'keyNotFound' ? `is not on PKCS#11 token "${keys.config.tokenLabel}"` : `on PKCS#11 token "${keys.config.tokenLabel}" is not the key its cert.pem certifies`;
@@ -109,7 +109,7 @@ export async function loadAddedIssuers(dataDir: string, tokenKeys: TokenKeys | u
       loaded.push({ issuer, keyLocation: join(dir, 'key.pem') });
       continue;
     }
-    const signer = await tokenSigner(dir, label, chainPem, tokenKeys);
+    const signer = await tokenSigner(dir, label, chainPem, tokenKeys, status);
     loaded.push({ issuer: importIssuer({ chainPem, signer, id, status }), keyLocation: describeTokenKey(tokenKeys!.config, label) });
   }
   return loaded;

@@ -7,6 +7,10 @@ import { join } from 'node:path';
 import * as acme from 'acme-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueForLoopback, startChallengeResponder, type ChallengeResponder } from './acme-flow.js';
+import { cryptoRandom, systemClock } from '@certwright/core';
+import type { Pkcs11Signer } from '@certwright/hsm';
+import { loadOrCreateCa } from '../src/ca-files.js';
+import { loadConfig } from '../src/config.js';
 import { openTokenKeys } from '../src/hsm-key.js';
 import { MAIN, cli, freePort, startServe } from './processes.js';
 
@@ -269,6 +273,26 @@ describe.runIf(modulePath !== undefined)('standalone CA with the issuing key in 
       });
       expect(stdout).toMatch(new RegExp(`issuing CA:\\s+${newId} \\(P-256, retired\\)`));
       expect(stdout).toMatch(new RegExp(`issuing CA:\\s+${p384Id} \\(P-384, active\\)`));
+    });
+
+    it('opens one PKCS#11 session for each retired token-key issuer and the full pool for active ones', async () => {
+      process.env['SOFTHSM2_CONF'] = env['SOFTHSM2_CONF'];
+      process.env['CERTWRIGHT_HSM_PIN'] = env['CERTWRIGHT_HSM_PIN'];
+      const ca = await loadOrCreateCa(loadConfig(env, dir), systemClock(), cryptoRandom(), 'load');
+      try {
+        const sessions = ca.issuers.map((issuer) => [issuer.id, issuer.status, (issuer.signer as Pkcs11Signer).diagnostics().openSessions]);
+        // The first issuer (retired by the first add), the P-256 one retired above, and the active P-384 one.
+        expect(sessions).toEqual(
+          expect.arrayContaining([
+            [oldId, 'retired', 1],
+            [newId, 'retired', 1],
+            [p384Id, 'active', 4],
+          ]),
+        );
+        expect(sessions).toHaveLength(3);
+      } finally {
+        await ca.close();
+      }
     });
 
     it('refuses to start when an issuer names a token key its certificate does not certify', () => {

@@ -70,6 +70,25 @@ export interface IssuerOptions {
   id?: string;
 }
 
+/** The key identifier of a CA certificate: its SKI extension when present, else computed (RFC 7093 §2 method 1). */
+function certificateKeyId(tbs: ReturnType<typeof decodeTbs>, subjectPublicKey: Uint8Array): Uint8Array {
+  const skiExt = tbs.extensions.find((e) => e.oid === EXTENSION_OIDS.subjectKeyIdentifier);
+  return skiExt !== undefined ? new Uint8Array(valueOf(readSingle(skiExt.value))) : keyIdentifierFromBits(subjectPublicKey);
+}
+
+const idFromKeyId = (keyId: Uint8Array): string => Buffer.from(keyId.subarray(0, 8)).toString('hex');
+
+/**
+ * The id {@link createIssuer} gives an issuer when none is configured: the
+ * first 8 octets of its certificate's key identifier, in hex. Lets a host
+ * find what it recorded about an issuer (its status, say) before it has
+ * the issuer's key at hand.
+ */
+export function defaultIssuerId(certificate: Uint8Array): string {
+  const tbs = decodeTbs(splitSigned(certificate).tbs);
+  return idFromKeyId(certificateKeyId(tbs, parseSpki(tbs.spki).subjectPublicKey));
+}
+
 function fail(id: string, rule: string): CertwrightError {
   return new CertwrightError('serverInternal', `issuer ${id}: ${rule}`);
 }
@@ -83,9 +102,8 @@ export function createIssuer(options: IssuerOptions): Issuer {
   const parts = splitSigned(options.certificate);
   const tbs = decodeTbs(parts.tbs);
   const spkiInfo = parseSpki(tbs.spki);
-  const skiExt = tbs.extensions.find((e) => e.oid === EXTENSION_OIDS.subjectKeyIdentifier);
-  const keyId = skiExt !== undefined ? new Uint8Array(valueOf(readSingle(skiExt.value))) : keyIdentifierFromBits(spkiInfo.subjectPublicKey);
-  const id = options.id ?? Buffer.from(keyId.subarray(0, 8)).toString('hex');
+  const keyId = certificateKeyId(tbs, spkiInfo.subjectPublicKey);
+  const id = options.id ?? idFromKeyId(keyId);
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw fail(id, 'id must be 1–64 URL-safe characters');
   if (spkiInfo.keyType === undefined) throw fail(id, 'key type is not supported');
   const bc = tbs.extensions.find((e) => e.oid === EXTENSION_OIDS.basicConstraints);

@@ -6,7 +6,7 @@ import { FakeClock } from '../../src/clock.js';
 import { seededRandom } from '../../src/random.js';
 import { generateSoftwareSigner } from '../../src/signers/software.js';
 import { createIntermediateCa, createRootCa, crossSign, importIssuer, withAlternateChain, caSerial } from '../../src/issuance/bootstrap.js';
-import { createIssuer, IssuerSet, type Issuer } from '../../src/issuance/issuer.js';
+import { createIssuer, defaultIssuerId, IssuerSet, type Issuer } from '../../src/issuance/issuer.js';
 import { toPem, fromPem, pemBlocks } from '../../src/x509/pem.js';
 import { splitSigned } from '../../src/x509/certificate.js';
 import { decodeTbs } from '../../src/x509/tbs.js';
@@ -53,6 +53,15 @@ describe('createIssuer', () => {
     expect(inter.notAfter).toEqual(tbs.notAfter);
     expect(Buffer.from(inter.akiExtension).toString('hex')).toContain(Buffer.from(inter.keyId).toString('hex'));
     expect(inter.signatureAlgorithmDer).toEqual(Uint8Array.from(Buffer.from('300a06082a8648ce3d040302', 'hex')));
+  });
+
+  it('defaultIssuerId gives, from the certificate alone, the id createIssuer gives without a configured one', () => {
+    // `inter` was given an id of its own; without one it gets the default.
+    const unnamed = createIssuer({ certificate: inter.certificate, signer: inter.signer, chain: inter.chain.slice(1) });
+    for (const issuer of [rootA, rootB, unnamed]) {
+      expect(defaultIssuerId(issuer.certificate)).toBe(issuer.id);
+      expect(issuer.id).toBe(Buffer.from(issuer.keyId.subarray(0, 8)).toString('hex'));
+    }
   });
 
   it('OCSP hashes match those openssl puts in a request', () => {
