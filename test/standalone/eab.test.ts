@@ -18,6 +18,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { drawArgumentSafe } from '../../examples/standalone/src/argument-safe.js';
 import { cli } from '../../examples/standalone/test/processes.js';
 import { describeRun, expectSuccess, runClient } from '../clients/processes.js';
 import { certbotLive, legoDomains, legoFiles, runCertbot, runLego } from '../clients/runners.js';
@@ -34,12 +35,7 @@ interface EabKey {
 
 /** Some other 256-bit key, base64url: a binding MACed with it must be refused. */
 /** A random HMAC key that is not the CA's; never starting with "-", which a client's option parser would read as an option. */
-const wrongHmacKey = (): string => {
-  for (;;) {
-    const key = randomBytes(32).toString('base64url');
-    if (!key.startsWith('-')) return key;
-  }
-};
+const wrongHmacKey = (): string => drawArgumentSafe(() => randomBytes(32).toString('base64url'));
 
 describe('External Account Binding against certwright serve (CERTWRIGHT_EAB_REQUIRED=true)', () => {
   let ca: StandaloneCa;

@@ -11,13 +11,14 @@ import {
   type CertKeyType,
   type Clock,
   type Issuer,
+  type IssuerStatus,
   type Signer,
   type Random,
   type SoftwareSigner,
 } from '@certwright/core';
 import type { StandaloneConfig } from './config.js';
 import { RETIRED_ISSUER_SESSIONS, describeTokenKey, openTokenKeys, type TokenKeys } from './hsm-key.js';
-import { loadAddedIssuers, readIssuerStatus, withRecordedStatus, type LoadedIssuer } from './issuer-files.js';
+import { loadAddedIssuers, readIssuerStatus, type LoadedIssuer } from './issuer-files.js';
 
 /** Where the CA's files live inside the data directory. */
 export interface CaPaths {
@@ -56,10 +57,14 @@ export interface LoadedCa {
   close(): Promise<void>;
 }
 
-/** Whether the first issuing CA (its chain in `chainPem`) is recorded as retired, read before its key is opened. */
-function firstIssuerRetired(dataDir: string, chainPem: string): boolean {
+/**
+ * The recorded status of the first issuing CA (its chain in `chainPem`),
+ * read from its certificate alone, before its key is opened: a retired one
+ * gets a smaller PKCS#11 session pool.
+ */
+function firstIssuerStatus(dataDir: string, chainPem: string): IssuerStatus {
   const first = pemBlocks(chainPem).find((block) => block.label === 'CERTIFICATE');
-  return first !== undefined && readIssuerStatus(dataDir, defaultIssuerId(first.der)) === 'retired';
+  return first === undefined ? 'active' : readIssuerStatus(dataDir, defaultIssuerId(first.der));
 }
 
 function writePrivate(path: string, text: string): void {
@@ -121,10 +126,11 @@ export async function loadOrCreateCa(config: StandaloneConfig, clock: Clock, ran
     const close = async (): Promise<void> => tokenKeys?.close();
     try {
       // importIssuer checks that the key (file or token) is the certificate's key.
+      const status = firstIssuerStatus(config.dataDir, chainPem);
       const key = tokenKeys
-        ? { signer: await tokenKeys.signer(tokenKeys.config.keyLabel, undefined, firstIssuerRetired(config.dataDir, chainPem) ? RETIRED_ISSUER_SESSIONS : undefined) }
+        ? { signer: await tokenKeys.signer(tokenKeys.config.keyLabel, undefined, status === 'retired' ? RETIRED_ISSUER_SESSIONS : undefined) }
         : { keyPem: readFileSync(paths.intermediateKey, 'utf8') };
-      const intermediate = withRecordedStatus(config.dataDir, importIssuer({ chainPem, ...key }), (status) => importIssuer({ chainPem, ...key, status }));
+      const intermediate = importIssuer({ chainPem, ...key, status });
       const added = await loadAddedIssuers(config.dataDir, tokenKeys);
       return { root, intermediate, ...withAdded(intermediate, location, added), created: false, paths, issuingKeyLocation: location, tokenKeys, close };
     } catch (err) {

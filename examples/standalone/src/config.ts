@@ -213,8 +213,8 @@ function editDistance(a: string, b: string): number {
 function rejectUnknownVariables(env: NodeJS.ProcessEnv, pinEnv: string | undefined): void {
   for (const name of Object.keys(env)) {
     if (!name.startsWith('CERTWRIGHT_') || (KNOWN_VARIABLES as readonly string[]).includes(name) || name === pinEnv || TOOLING_VARIABLE.test(name)) continue;
-    const closest = [...KNOWN_VARIABLES].sort((a, b) => editDistance(name, a) - editDistance(name, b))[0]!;
-    const hint = editDistance(name, closest) <= 3 ? `; did you mean ${closest}?` : '; the variables are listed in docs/configuration.md';
+    const [closest, distance] = KNOWN_VARIABLES.map((known): [string, number] => [known, editDistance(name, known)]).reduce((best, next) => (next[1] < best[1] ? next : best));
+    const hint = distance <= 3 ? `; did you mean ${closest}?` : '; the variables are listed in docs/configuration.md';
     throw new ConfigError(name, `unknown setting${hint}`);
   }
 }

@@ -41,12 +41,6 @@ export function writeIssuerStatus(dataDir: string, id: string, status: IssuerSta
   renameSync(join(dir, 'status.tmp'), join(dir, 'status'));
 }
 
-/** `issuer` with its recorded status applied. */
-export function withRecordedStatus(dataDir: string, issuer: Issuer, reimport: (status: IssuerStatus) => Issuer): Issuer {
-  const status = readIssuerStatus(dataDir, issuer.id);
-  return status === issuer.status ? issuer : reimport(status);
-}
-
 /** An issuing CA loaded from `issuers/`, with where its key lives in words. */
 export interface LoadedIssuer {
   issuer: Issuer;
